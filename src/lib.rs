@@ -1,0 +1,25 @@
+//! The library behind the `ledgerdesk` binary: command-line definitions and the commands.
+//!
+//! Each command opens what it needs through the crates (`ledgerdesk-store`, ...) so tests can
+//! drive the same code paths as the binary.
+
+pub mod cli;
+pub mod command;
+pub mod telemetry;
+
+use std::process::ExitCode;
+
+use crate::cli::{AuditCommand, Cli, Command};
+
+/// Runs one parsed command line.
+///
+/// # Errors
+/// Whatever the command fails with, with context naming the step that failed.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Migrate(database) => command::migrate::run(&database).await,
+        Command::Audit {
+            command: AuditCommand::Verify(database),
+        } => command::audit::verify(&database).await,
+    }
+}

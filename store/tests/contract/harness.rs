@@ -1,0 +1,272 @@
+//! Test backends: a fresh PostgreSQL database or SQLite file per test, and event builders.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ledgerdesk_domain::{Actor, Channel, EventId, StreamName};
+use ledgerdesk_store::{
+    Checkpoint, EventStore, Metadata, NewEvent, PgStore, RecordedEvent, SqliteStore,
+};
+use sqlx::{Connection, PgConnection};
+
+/// A backend under test, with the few raw operations the contract needs besides the store.
+pub(crate) trait TestBackend {
+    /// The store under test.
+    type Store: EventStore;
+
+    /// The store, freshly migrated and empty.
+    fn store(&self) -> &Self::Store;
+
+    /// Whether a second append can commit while another append's transaction is open.
+    fn concurrent_writers(&self) -> bool;
+
+    /// Changes the stored data of one event behind the store's back, as an intruder would.
+    async fn tamper_with_event(&self, position: i64);
+
+    /// Deletes one stored event behind the store's back, as an intruder would.
+    async fn delete_event(&self, position: i64);
+}
+
+pub(crate) struct PgBackend {
+    store: PgStore,
+    admin_url: String,
+    database: String,
+}
+
+fn admin_url() -> String {
+    std::env::var("LEDGERDESK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl PgBackend {
+    /// Creates a new database on the test server; panics if the server cannot be reached.
+    pub(crate) async fn create() -> Self {
+        let admin_url = admin_url();
+        let database = format!("ledgerdesk_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("the PostgreSQL test server must be reachable (LEDGERDESK_TEST_DATABASE_URL)");
+        sqlx::query(&format!("create database {database}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+
+        let url = database_url(&admin_url, &database);
+        let store = PgStore::connect(&url, 32)
+            .await
+            .expect("connect to the test database");
+        Self {
+            store,
+            admin_url,
+            database,
+        }
+    }
+
+    async fn execute(&self, sql: &str, position: i64) {
+        let mut tx = self.store.pool().begin().await.unwrap();
+        sqlx::query("alter table events disable trigger events_append_only")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(sql)
+            .bind(position)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("alter table events enable trigger events_append_only")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+fn database_url(admin_url: &str, database: &str) -> String {
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("the admin URL names a database");
+    format!("{base}/{database}")
+}
+
+impl TestBackend for PgBackend {
+    type Store = PgStore;
+
+    fn store(&self) -> &PgStore {
+        &self.store
+    }
+
+    fn concurrent_writers(&self) -> bool {
+        true
+    }
+
+    async fn tamper_with_event(&self, position: i64) {
+        self.execute(
+            r#"update events set data = jsonb_set(data, '{n}', '999') where position = $1"#,
+            position,
+        )
+        .await;
+    }
+
+    async fn delete_event(&self, position: i64) {
+        self.execute("delete from events where position = $1", position)
+            .await;
+    }
+}
+
+impl Drop for PgBackend {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let database = self.database.clone();
+        // Dropping needs a runtime of its own: this runs while the test's runtime shuts down.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                    let sql = format!("drop database if exists {database} with (force)");
+                    let _ = sqlx::query(&sql).execute(&mut admin).await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+pub(crate) struct SqliteBackend {
+    store: SqliteStore,
+    path: std::path::PathBuf,
+}
+
+impl SqliteBackend {
+    /// Creates a new database file under the target directory.
+    pub(crate) async fn create() -> Self {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contract-sqlite");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
+        let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open the SQLite test database");
+        Self { store, path }
+    }
+
+    async fn execute(&self, drop_trigger: &str, sql: &str, position: i64) {
+        let mut tx = self.store.pool().begin().await.unwrap();
+        sqlx::query(drop_trigger).execute(&mut *tx).await.unwrap();
+        sqlx::query(sql)
+            .bind(position)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+impl TestBackend for SqliteBackend {
+    type Store = SqliteStore;
+
+    fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    fn concurrent_writers(&self) -> bool {
+        false
+    }
+
+    async fn tamper_with_event(&self, position: i64) {
+        self.execute(
+            "drop trigger events_refuse_update",
+            "update events set data = json_set(data, '$.n', 999) where position = $1",
+            position,
+        )
+        .await;
+    }
+
+    async fn delete_event(&self, position: i64) {
+        self.execute(
+            "drop trigger events_refuse_delete",
+            "delete from events where position = $1",
+            position,
+        )
+        .await;
+    }
+}
+
+impl Drop for SqliteBackend {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
+/// A stream name unique to this call.
+pub(crate) fn new_stream(prefix: &str) -> StreamName {
+    StreamName::parse(&format!("{prefix}-{}", uuid::Uuid::now_v7())).unwrap()
+}
+
+/// A fixed time, so hashes do not depend on the clock.
+pub(crate) fn occurred_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap()
+}
+
+/// A test event carrying `n`, of a type the domain does not know (so no upcaster touches it).
+pub(crate) fn numbered(n: u64) -> NewEvent {
+    raw_event("contract.numbered", 1, serde_json::json!({ "n": n }))
+}
+
+/// Any event, as the caller spells it.
+pub(crate) fn raw_event(
+    event_type: &str,
+    schema_version: u16,
+    data: serde_json::Value,
+) -> NewEvent {
+    NewEvent::new(
+        EventId::from_uuid(uuid::Uuid::now_v7()),
+        event_type,
+        schema_version,
+        data,
+        Metadata {
+            actor: Actor::System,
+            channel: Channel::Cli,
+            correlation_id: uuid::Uuid::now_v7(),
+            causation_id: None,
+        },
+        occurred_at(),
+    )
+    .unwrap()
+}
+
+/// The `n` carried by a [`numbered`] event.
+pub(crate) fn number_of(event: &ledgerdesk_store::RecordedEvent) -> u64 {
+    event.data["n"].as_u64().expect("a numbered event")
+}
+
+/// Waits at most `seconds` for a future that must finish.
+pub(crate) async fn within<T>(seconds: u64, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(seconds), future)
+        .await
+        .expect("expected the operation to finish in time")
+}
+
+/// Reads the whole ledger after `after` until at least `count` events are visible (or ten
+/// seconds pass), and returns what it read.
+///
+/// On PostgreSQL a reader waits for every transaction older than the ones it reads, in any
+/// database of the server, so a test running beside this one can delay, never change, a read.
+pub(crate) async fn read_all_until<S: EventStore>(
+    store: &S,
+    after: Checkpoint,
+    count: usize,
+) -> Vec<RecordedEvent> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = store.read_all(after, 1000).await.unwrap();
+        if events.len() >= count || tokio::time::Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
