@@ -49,13 +49,25 @@ impl CompanyState {
 ///
 /// Returns [`CompanyError::AlreadyRegistered`] when registering twice and
 /// [`CompanyError::NotFound`] for any other command before registration.
-pub fn decide(state: &CompanyState, cmd: CompanyCommand) -> Result<Vec<CompanyEvent>, CompanyError> {
-    if let CompanyCommand::Register { company_id, name, services } = cmd {
+pub fn decide(
+    state: &CompanyState,
+    cmd: CompanyCommand,
+) -> Result<Vec<CompanyEvent>, CompanyError> {
+    if let CompanyCommand::Register {
+        company_id,
+        name,
+        services,
+    } = cmd
+    {
         if state.0.is_some() {
             return Err(CompanyError::AlreadyRegistered);
         }
         let mut events = vec![CompanyEvent::Registered { company_id, name }];
-        events.extend(services.into_iter().map(|service_id| CompanyEvent::ServiceGranted { service_id }));
+        events.extend(
+            services
+                .into_iter()
+                .map(|service_id| CompanyEvent::ServiceGranted { service_id }),
+        );
         return Ok(events);
     }
     let Some(company) = &state.0 else {
@@ -69,11 +81,17 @@ pub fn decide(state: &CompanyState, cmd: CompanyCommand) -> Result<Vec<CompanyEv
         CompanyCommand::GrantService { service_id } if company.services.contains(&service_id) => {
             Vec::new()
         }
-        CompanyCommand::GrantService { service_id } => vec![CompanyEvent::ServiceGranted { service_id }],
-        CompanyCommand::RevokeService { service_id } if company.services.contains(&service_id) => {
-            vec![CompanyEvent::ServiceRevoked { service_id }]
+        CompanyCommand::GrantService { service_id } => {
+            vec![CompanyEvent::ServiceGranted { service_id }]
         }
-        CompanyCommand::RevokeService { .. } => Vec::new(),
+        CompanyCommand::RevokeService { service_id } => {
+            let granted = company.services.contains(&service_id);
+            if granted {
+                vec![CompanyEvent::ServiceRevoked { service_id }]
+            } else {
+                Vec::new()
+            }
+        }
         CompanyCommand::SetServices { services } => {
             let granted = services.difference(&company.services);
             let revoked = company.services.difference(&services);
@@ -91,7 +109,11 @@ pub fn decide(state: &CompanyState, cmd: CompanyCommand) -> Result<Vec<CompanyEv
 #[must_use]
 pub fn evolve(state: CompanyState, event: &CompanyEvent) -> CompanyState {
     if let CompanyEvent::Registered { company_id, name } = event {
-        let company = Company { id: *company_id, name: name.clone(), services: BTreeSet::new() };
+        let company = Company {
+            id: *company_id,
+            name: name.clone(),
+            services: BTreeSet::new(),
+        };
         return CompanyState(Some(company));
     }
     let Some(mut company) = state.0 else {
@@ -144,15 +166,22 @@ mod tests {
     }
 
     fn registered() -> CompanyEvent {
-        CompanyEvent::Registered { company_id: company_id(), name: name("Company A") }
+        CompanyEvent::Registered {
+            company_id: company_id(),
+            name: name("Company A"),
+        }
     }
 
     fn granted(n: u128) -> CompanyEvent {
-        CompanyEvent::ServiceGranted { service_id: service(n) }
+        CompanyEvent::ServiceGranted {
+            service_id: service(n),
+        }
     }
 
     fn revoked(n: u128) -> CompanyEvent {
-        CompanyEvent::ServiceRevoked { service_id: service(n) }
+        CompanyEvent::ServiceRevoked {
+            service_id: service(n),
+        }
     }
 
     #[test]
@@ -160,7 +189,11 @@ mod tests {
         let services = BTreeSet::from([service(1), service(2)]);
 
         given::<CompanyEvent>(&[])
-            .when(CompanyCommand::Register { company_id: company_id(), name: name("Company A"), services })
+            .when(CompanyCommand::Register {
+                company_id: company_id(),
+                name: name("Company A"),
+                services,
+            })
             .then(&[registered(), granted(1), granted(2)]);
     }
 
@@ -178,26 +211,44 @@ mod tests {
     #[test]
     fn a_company_is_renamed_unless_the_name_is_the_same() {
         given(&[registered()])
-            .when(CompanyCommand::Rename { name: name("Company B") })
-            .then(&[CompanyEvent::Renamed { name: name("Company B") }]);
-        given(&[registered()]).when(CompanyCommand::Rename { name: name("Company A") }).then_nothing();
+            .when(CompanyCommand::Rename {
+                name: name("Company B"),
+            })
+            .then(&[CompanyEvent::Renamed {
+                name: name("Company B"),
+            }]);
+        given(&[registered()])
+            .when(CompanyCommand::Rename {
+                name: name("Company A"),
+            })
+            .then_nothing();
     }
 
     #[test]
     fn granting_a_service_records_it_once() {
-        given(&[registered()]).when(CompanyCommand::GrantService { service_id: service(1) }).then(&[granted(1)]);
+        given(&[registered()])
+            .when(CompanyCommand::GrantService {
+                service_id: service(1),
+            })
+            .then(&[granted(1)]);
         given(&[registered(), granted(1)])
-            .when(CompanyCommand::GrantService { service_id: service(1) })
+            .when(CompanyCommand::GrantService {
+                service_id: service(1),
+            })
             .then_nothing();
     }
 
     #[test]
     fn revoking_a_service_records_it_only_when_granted() {
         given(&[registered(), granted(1)])
-            .when(CompanyCommand::RevokeService { service_id: service(1) })
+            .when(CompanyCommand::RevokeService {
+                service_id: service(1),
+            })
             .then(&[revoked(1)]);
         given(&[registered()])
-            .when(CompanyCommand::RevokeService { service_id: service(1) })
+            .when(CompanyCommand::RevokeService {
+                service_id: service(1),
+            })
             .then_nothing();
     }
 
@@ -214,20 +265,30 @@ mod tests {
     fn setting_the_same_services_changes_nothing() {
         let services = BTreeSet::from([service(1)]);
 
-        given(&[registered(), granted(1)]).when(CompanyCommand::SetServices { services }).then_nothing();
+        given(&[registered(), granted(1)])
+            .when(CompanyCommand::SetServices { services })
+            .then_nothing();
     }
 
     #[test]
     fn commands_on_a_missing_company_are_refused() {
         let commands = [
             CompanyCommand::Rename { name: name("X") },
-            CompanyCommand::GrantService { service_id: service(1) },
-            CompanyCommand::RevokeService { service_id: service(1) },
-            CompanyCommand::SetServices { services: BTreeSet::new() },
+            CompanyCommand::GrantService {
+                service_id: service(1),
+            },
+            CompanyCommand::RevokeService {
+                service_id: service(1),
+            },
+            CompanyCommand::SetServices {
+                services: BTreeSet::new(),
+            },
         ];
 
         for cmd in commands {
-            given::<CompanyEvent>(&[]).when(cmd).then_error(CompanyError::NotFound);
+            given::<CompanyEvent>(&[])
+                .when(cmd)
+                .then_error(CompanyError::NotFound);
         }
     }
 

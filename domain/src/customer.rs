@@ -81,7 +81,10 @@ impl Customer {
     /// The facts other aggregates' commands carry about this customer.
     #[must_use]
     pub fn facts(&self) -> CustomerFacts {
-        CustomerFacts { customer_id: self.id, company_id: self.company_id }
+        CustomerFacts {
+            customer_id: self.id,
+            company_id: self.company_id,
+        }
     }
 
     /// This customer as a viewer for the visibility rule.
@@ -125,35 +128,51 @@ pub fn decide(
         CustomerCommand::GrantPortalAccess { welcome_email } => {
             grant_access_events(customer, welcome_email)
         }
-        CustomerCommand::RevokePortalAccess => {
-            Ok(flag_change(customer.portal_access, false, CustomerEvent::PortalAccessRevoked {}))
-        }
+        CustomerCommand::RevokePortalAccess => Ok(only_if(
+            customer.portal_access,
+            CustomerEvent::PortalAccessRevoked {},
+        )),
         CustomerCommand::SetPassword { password_hash } => {
             Ok(vec![CustomerEvent::PasswordSet { password_hash }])
         }
         CustomerCommand::GrantCompanyAdmin => {
             require_company(customer)?;
-            Ok(flag_change(!customer.company_admin, true, CustomerEvent::CompanyAdminGranted {}))
+            Ok(only_if(
+                !customer.company_admin,
+                CustomerEvent::CompanyAdminGranted {},
+            ))
         }
-        CustomerCommand::RevokeCompanyAdmin => {
-            Ok(flag_change(customer.company_admin, false, CustomerEvent::CompanyAdminRevoked {}))
-        }
+        CustomerCommand::RevokeCompanyAdmin => Ok(only_if(
+            customer.company_admin,
+            CustomerEvent::CompanyAdminRevoked {},
+        )),
         CustomerCommand::GrantCompanyWideVisibility => {
             require_company(customer)?;
             let granted = CustomerEvent::CompanyWideVisibilityGranted {};
-            Ok(flag_change(!customer.see_company_incidents, true, granted))
+            Ok(only_if(!customer.see_company_incidents, granted))
         }
         CustomerCommand::RevokeCompanyWideVisibility => {
             let revoked = CustomerEvent::CompanyWideVisibilityRevoked {};
-            Ok(flag_change(customer.see_company_incidents, false, revoked))
+            Ok(only_if(customer.see_company_incidents, revoked))
         }
-        CustomerCommand::GrantService { service_id, company } => {
-            let services = customer.services.iter().copied().chain([service_id]).collect();
+        CustomerCommand::GrantService {
+            service_id,
+            company,
+        } => {
+            let services = customer
+                .services
+                .iter()
+                .copied()
+                .chain([service_id])
+                .collect();
             services_events(customer, &services, company.as_ref())
         }
         CustomerCommand::RevokeService { service_id } => {
             let revoked = customer.services.contains(&service_id);
-            Ok(flag_change(revoked, false, CustomerEvent::ServiceRevoked { service_id }))
+            Ok(only_if(
+                revoked,
+                CustomerEvent::ServiceRevoked { service_id },
+            ))
         }
         CustomerCommand::SetServices { services, company } => {
             services_events(customer, &services, company.as_ref())
@@ -170,7 +189,13 @@ pub fn decide(
 /// Folds `event` into `state`. Events for a customer not yet registered leave it unchanged.
 #[must_use]
 pub fn evolve(state: CustomerState, event: &CustomerEvent) -> CustomerState {
-    if let CustomerEvent::Registered { customer_id, name, email, company_id } = event {
+    if let CustomerEvent::Registered {
+        customer_id,
+        name,
+        email,
+        company_id,
+    } = event
+    {
         return CustomerState(Some(Customer {
             id: *customer_id,
             name: name.clone(),
@@ -233,8 +258,14 @@ fn apply(customer: &mut Customer, event: &CustomerEvent) {
         CustomerEvent::ServiceRevoked { service_id } => {
             customer.services.remove(service_id);
         }
-        CustomerEvent::WelcomeEmailRequested { token_hash, expires_at } => {
-            let link = WelcomeLink { token_hash: token_hash.clone(), expires_at: *expires_at };
+        CustomerEvent::WelcomeEmailRequested {
+            token_hash,
+            expires_at,
+        } => {
+            let link = WelcomeLink {
+                token_hash: token_hash.clone(),
+                expires_at: *expires_at,
+            };
             customer.welcome_link = Some(link);
         }
     }
@@ -277,7 +308,11 @@ fn register_events(register: RegisterCustomer) -> Result<Vec<CustomerEvent>, Cus
     Ok(events)
 }
 
-fn details_events(customer: &Customer, name: Option<Name>, email: Option<Email>) -> Vec<CustomerEvent> {
+fn details_events(
+    customer: &Customer,
+    name: Option<Name>,
+    email: Option<Email>,
+) -> Vec<CustomerEvent> {
     let name = name.filter(|name| *name != customer.name);
     let email = email.filter(|email| *email != customer.email);
     if name.is_none() && email.is_none() {
@@ -306,7 +341,10 @@ fn grant_access_events(
     customer: &Customer,
     welcome_email: Option<WelcomeEmail>,
 ) -> Result<Vec<CustomerEvent>, CustomerError> {
-    let mut events = flag_change(!customer.portal_access, true, CustomerEvent::PortalAccessGranted {});
+    let mut events = only_if(
+        !customer.portal_access,
+        CustomerEvent::PortalAccessGranted {},
+    );
     if let Some(welcome_email) = welcome_email {
         events.push(welcome_event(welcome_email)?);
     }
@@ -339,7 +377,10 @@ fn check_within_company(
     match (company_id, company) {
         (None, None) => Ok(()),
         (Some(company_id), Some(company)) if company.company_id == company_id => {
-            match granted.iter().find(|service_id| !company.services.contains(service_id)) {
+            match granted
+                .iter()
+                .find(|service_id| !company.services.contains(service_id))
+            {
                 Some(&service_id) => Err(CustomerError::ServiceNotInCompany { service_id }),
                 None => Ok(()),
             }
@@ -349,11 +390,13 @@ fn check_within_company(
 }
 
 fn require_company(customer: &Customer) -> Result<CompanyId, CustomerError> {
-    customer.company_id.ok_or(CustomerError::CustomerHasNoCompany)
+    customer
+        .company_id
+        .ok_or(CustomerError::CustomerHasNoCompany)
 }
 
-/// Returns `[event]` when `changes` holds, and no events otherwise.
-fn flag_change(changes: bool, _new_value: bool, event: CustomerEvent) -> Vec<CustomerEvent> {
+/// Returns `[event]` when the command changes something, and no events for a no-op.
+fn only_if(changes: bool, event: CustomerEvent) -> Vec<CustomerEvent> {
     if changes { vec![event] } else { Vec::new() }
 }
 
@@ -366,3 +409,6 @@ fn welcome_event(welcome_email: WelcomeEmail) -> Result<CustomerEvent, CustomerE
         expires_at: welcome_email.expires_at,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -51,7 +51,10 @@ impl Service {
     /// The facts other aggregates' commands carry about this service.
     #[must_use]
     pub fn facts(&self) -> ServiceFacts {
-        ServiceFacts { service_id: self.id, retired: self.retired }
+        ServiceFacts {
+            service_id: self.id,
+            retired: self.retired,
+        }
     }
 }
 
@@ -61,7 +64,10 @@ impl Service {
 ///
 /// Returns [`ServiceError::AlreadyExists`] when creating a service twice and
 /// [`ServiceError::NotFound`] for any other command before it is created.
-pub fn decide(state: &ServiceState, cmd: ServiceCommand) -> Result<Vec<ServiceEvent>, ServiceError> {
+pub fn decide(
+    state: &ServiceState,
+    cmd: ServiceCommand,
+) -> Result<Vec<ServiceEvent>, ServiceError> {
     if let ServiceCommand::Create { service_id, name } = cmd {
         if state.0.is_some() {
             return Err(ServiceError::AlreadyExists);
@@ -87,7 +93,11 @@ pub fn decide(state: &ServiceState, cmd: ServiceCommand) -> Result<Vec<ServiceEv
 #[must_use]
 pub fn evolve(state: ServiceState, event: &ServiceEvent) -> ServiceState {
     if let ServiceEvent::Created { service_id, name } = event {
-        return ServiceState(Some(Service { id: *service_id, name: name.clone(), retired: false }));
+        return ServiceState(Some(Service {
+            id: *service_id,
+            name: name.clone(),
+            retired: false,
+        }));
     }
     let Some(mut service) = state.0 else {
         return state;
@@ -130,20 +140,29 @@ mod tests {
     }
 
     fn created() -> ServiceEvent {
-        ServiceEvent::Created { service_id: service_id(), name: name("Email") }
+        ServiceEvent::Created {
+            service_id: service_id(),
+            name: name("Email"),
+        }
     }
 
     #[test]
     fn a_new_service_is_created() {
         given::<ServiceEvent>(&[])
-            .when(ServiceCommand::Create { service_id: service_id(), name: name("Email") })
+            .when(ServiceCommand::Create {
+                service_id: service_id(),
+                name: name("Email"),
+            })
             .then(&[created()]);
     }
 
     #[test]
     fn a_service_cannot_be_created_twice() {
         given(&[created()])
-            .when(ServiceCommand::Create { service_id: service_id(), name: name("Email") })
+            .when(ServiceCommand::Create {
+                service_id: service_id(),
+                name: name("Email"),
+            })
             .then_error(ServiceError::AlreadyExists);
     }
 
@@ -156,12 +175,18 @@ mod tests {
 
     #[test]
     fn renaming_to_the_same_name_changes_nothing() {
-        given(&[created()]).when(ServiceCommand::Rename { name: name("Email") }).then_nothing();
+        given(&[created()])
+            .when(ServiceCommand::Rename {
+                name: name("Email"),
+            })
+            .then_nothing();
     }
 
     #[test]
     fn a_service_is_retired_once() {
-        given(&[created()]).when(ServiceCommand::Retire).then(&[ServiceEvent::Retired {}]);
+        given(&[created()])
+            .when(ServiceCommand::Retire)
+            .then(&[ServiceEvent::Retired {}]);
         given(&[created(), ServiceEvent::Retired {}])
             .when(ServiceCommand::Retire)
             .then_nothing();
@@ -179,12 +204,26 @@ mod tests {
 
     #[test]
     fn evolving_the_history_gives_the_current_service() {
-        let history = [created(), ServiceEvent::Renamed { name: name("Mail") }, ServiceEvent::Retired {}];
+        let history = [
+            created(),
+            ServiceEvent::Renamed { name: name("Mail") },
+            ServiceEvent::Retired {},
+        ];
 
         let state = ServiceState::replay(&history);
 
-        let expected = Service { id: service_id(), name: name("Mail"), retired: true };
+        let expected = Service {
+            id: service_id(),
+            name: name("Mail"),
+            retired: true,
+        };
         assert_eq!(state.service(), Some(&expected));
-        assert_eq!(expected.facts(), ServiceFacts { service_id: service_id(), retired: true });
+        assert_eq!(
+            expected.facts(),
+            ServiceFacts {
+                service_id: service_id(),
+                retired: true
+            }
+        );
     }
 }

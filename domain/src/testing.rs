@@ -35,7 +35,9 @@ pub struct Then<A: Aggregate> {
 /// Starts a scenario from `history`; use `given::<FooEvent>(&[])` for a fresh aggregate.
 #[must_use]
 pub fn given<E: AggregateEvent>(history: &[E]) -> Given<E::Aggregate> {
-    Given { state: E::Aggregate::replay(history) }
+    Given {
+        state: E::Aggregate::replay(history),
+    }
 }
 
 impl<A: Aggregate> Given<A> {
@@ -48,7 +50,9 @@ impl<A: Aggregate> Given<A> {
     /// Runs `cmd` through `decide`.
     #[must_use]
     pub fn when(self, cmd: A::Command) -> Then<A> {
-        Then { outcome: self.state.decide(cmd) }
+        Then {
+            outcome: self.state.decide(cmd),
+        }
     }
 }
 
@@ -65,7 +69,9 @@ where
     pub fn then(self, expected: &[A::Event]) {
         match self.outcome {
             Ok(events) => assert_eq!(events, expected, "the command produced other events"),
-            Err(error) => panic!("expected events {expected:?}, but the command was refused: {error:?}"),
+            Err(error) => {
+                panic!("expected events {expected:?}, but the command was refused: {error:?}")
+            }
         }
     }
 
@@ -83,15 +89,27 @@ where
     /// # Panics
     ///
     /// When the command was accepted or refused for another reason.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "scenarios read best as `.then_error(FooError::Rule)`"
+    )]
     pub fn then_error(self, expected: A::Error) {
         match self.outcome {
-            Ok(events) => panic!("expected error {expected:?}, but the command produced {events:?}"),
-            Err(error) => assert_eq!(error, expected, "the command was refused for another reason"),
+            Ok(events) => {
+                panic!("expected error {expected:?}, but the command produced {events:?}")
+            }
+            Err(error) => assert_eq!(
+                error, expected,
+                "the command was refused for another reason"
+            ),
         }
     }
 
     /// The raw outcome, for assertions the helpers above do not cover.
-    #[must_use]
+    ///
+    /// # Errors
+    ///
+    /// Returns the aggregate's error when the command was refused.
     pub fn outcome(self) -> Result<Vec<A::Event>, A::Error> {
         self.outcome
     }

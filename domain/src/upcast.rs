@@ -10,7 +10,7 @@ use serde_json::Value;
 /// Every persisted event type with its current schema version.
 ///
 /// Adding a type means adding it here; changing the data of a type means raising its version
-/// and adding a step to [`upcast_step`].
+/// and adding a step to the private `upcast_step`.
 pub const EVENT_TYPES: &[(&str, u16)] = &[
     ("service.created", 1),
     ("service.renamed", 1),

@@ -59,7 +59,10 @@ impl StaffUser {
     /// The facts other aggregates' commands carry about this user.
     #[must_use]
     pub fn facts(&self) -> UserFacts {
-        UserFacts { user_id: self.id, active: self.active }
+        UserFacts {
+            user_id: self.id,
+            active: self.active,
+        }
     }
 }
 
@@ -70,12 +73,24 @@ impl StaffUser {
 /// Returns [`UserError::AlreadyExists`] when creating a user twice, [`UserError::NotFound`]
 /// before creation, and [`UserError::UserDeactivated`] when changing a deactivated user.
 pub fn decide(state: &UserState, cmd: UserCommand) -> Result<Vec<UserEvent>, UserError> {
-    if let UserCommand::Create { user_id, name, email, role, password_hash } = cmd {
+    if let UserCommand::Create {
+        user_id,
+        name,
+        email,
+        role,
+        password_hash,
+    } = cmd
+    {
         if state.0.is_some() {
             return Err(UserError::AlreadyExists);
         }
         return Ok(vec![
-            UserEvent::Created { user_id, name, email, role },
+            UserEvent::Created {
+                user_id,
+                name,
+                email,
+                role,
+            },
             UserEvent::PasswordSet { password_hash },
         ]);
     }
@@ -94,7 +109,9 @@ pub fn decide(state: &UserState, cmd: UserCommand) -> Result<Vec<UserEvent>, Use
         UserCommand::ChangeRole { role } if role == user.role => Vec::new(),
         UserCommand::ChangeRole { role } => vec![UserEvent::RoleChanged { role }],
         UserCommand::Deactivate => vec![UserEvent::Deactivated {}],
-        UserCommand::SetPassword { password_hash } => vec![UserEvent::PasswordSet { password_hash }],
+        UserCommand::SetPassword { password_hash } => {
+            vec![UserEvent::PasswordSet { password_hash }]
+        }
     };
 
     Ok(events)
@@ -103,7 +120,13 @@ pub fn decide(state: &UserState, cmd: UserCommand) -> Result<Vec<UserEvent>, Use
 /// Folds `event` into `state`. Events for a user not yet created leave it unchanged.
 #[must_use]
 pub fn evolve(state: UserState, event: &UserEvent) -> UserState {
-    if let UserEvent::Created { user_id, name, email, role } = event {
+    if let UserEvent::Created {
+        user_id,
+        name,
+        email,
+        role,
+    } = event
+    {
         return UserState(Some(StaffUser {
             id: *user_id,
             name: name.clone(),
@@ -120,7 +143,9 @@ pub fn evolve(state: UserState, event: &UserEvent) -> UserState {
         UserEvent::Created { .. } => {}
         UserEvent::RoleChanged { role } => user.role = *role,
         UserEvent::Deactivated {} => user.active = false,
-        UserEvent::PasswordSet { password_hash } => user.password_hash = Some(password_hash.clone()),
+        UserEvent::PasswordSet { password_hash } => {
+            user.password_hash = Some(password_hash.clone());
+        }
     }
     UserState(Some(user))
 }
@@ -175,14 +200,19 @@ mod tests {
 
     #[test]
     fn a_new_user_is_created_with_a_password() {
-        given::<UserEvent>(&[])
-            .when(create())
-            .then(&[created(), UserEvent::PasswordSet { password_hash: hash("$argon2id$one") }]);
+        given::<UserEvent>(&[]).when(create()).then(&[
+            created(),
+            UserEvent::PasswordSet {
+                password_hash: hash("$argon2id$one"),
+            },
+        ]);
     }
 
     #[test]
     fn a_user_cannot_be_created_twice() {
-        given(&[created()]).when(create()).then_error(UserError::AlreadyExists);
+        given(&[created()])
+            .when(create())
+            .then_error(UserError::AlreadyExists);
     }
 
     #[test]
@@ -190,20 +220,30 @@ mod tests {
         given(&[created()])
             .when(UserCommand::ChangeRole { role: Role::Admin })
             .then(&[UserEvent::RoleChanged { role: Role::Admin }]);
-        given(&[created()]).when(UserCommand::ChangeRole { role: Role::Agent }).then_nothing();
+        given(&[created()])
+            .when(UserCommand::ChangeRole { role: Role::Agent })
+            .then_nothing();
     }
 
     #[test]
     fn a_user_is_deactivated_once() {
-        given(&[created()]).when(UserCommand::Deactivate).then(&[UserEvent::Deactivated {}]);
-        given(&[created(), UserEvent::Deactivated {}]).when(UserCommand::Deactivate).then_nothing();
+        given(&[created()])
+            .when(UserCommand::Deactivate)
+            .then(&[UserEvent::Deactivated {}]);
+        given(&[created(), UserEvent::Deactivated {}])
+            .when(UserCommand::Deactivate)
+            .then_nothing();
     }
 
     #[test]
     fn a_new_password_is_recorded_as_a_hash() {
         given(&[created()])
-            .when(UserCommand::SetPassword { password_hash: hash("$argon2id$two") })
-            .then(&[UserEvent::PasswordSet { password_hash: hash("$argon2id$two") }]);
+            .when(UserCommand::SetPassword {
+                password_hash: hash("$argon2id$two"),
+            })
+            .then(&[UserEvent::PasswordSet {
+                password_hash: hash("$argon2id$two"),
+            }]);
     }
 
     #[test]
@@ -214,7 +254,9 @@ mod tests {
             .when(UserCommand::ChangeRole { role: Role::Admin })
             .then_error(UserError::UserDeactivated);
         given(&history)
-            .when(UserCommand::SetPassword { password_hash: hash("$x") })
+            .when(UserCommand::SetPassword {
+                password_hash: hash("$x"),
+            })
             .then_error(UserError::UserDeactivated);
     }
 
@@ -223,11 +265,15 @@ mod tests {
         let commands = [
             UserCommand::ChangeRole { role: Role::Admin },
             UserCommand::Deactivate,
-            UserCommand::SetPassword { password_hash: hash("$x") },
+            UserCommand::SetPassword {
+                password_hash: hash("$x"),
+            },
         ];
 
         for cmd in commands {
-            given::<UserEvent>(&[]).when(cmd).then_error(UserError::NotFound);
+            given::<UserEvent>(&[])
+                .when(cmd)
+                .then_error(UserError::NotFound);
         }
     }
 
@@ -235,7 +281,9 @@ mod tests {
     fn evolving_the_history_gives_the_current_user() {
         let history = [
             created(),
-            UserEvent::PasswordSet { password_hash: hash("$one") },
+            UserEvent::PasswordSet {
+                password_hash: hash("$one"),
+            },
             UserEvent::RoleChanged { role: Role::Admin },
             UserEvent::Deactivated {},
         ];
@@ -245,6 +293,12 @@ mod tests {
         let user = state.user().unwrap();
         assert_eq!(user.role, Role::Admin);
         assert_eq!(user.password_hash, Some(hash("$one")));
-        assert_eq!(user.facts(), UserFacts { user_id: user_id(), active: false });
+        assert_eq!(
+            user.facts(),
+            UserFacts {
+                user_id: user_id(),
+                active: false
+            }
+        );
     }
 }

@@ -124,23 +124,42 @@ impl PgStore {
             hashes.push(row.hash.to_vec());
         }
 
+        // One statement inserts the events, moves the stream head and queues the wake-up hint
+        // (delivered at commit): every round trip saved shortens the hold on the stream's lock.
+        let (last_version, last_hash) = match planned.last() {
+            Some(last) => (last.version, last.hash.to_vec()),
+            None => return Ok(Vec::new()),
+        };
         let rows = sqlx::query(
             r"
-            insert into events (
-                event_id, stream, version, event_type, schema_version, data,
-                actor, channel, correlation_id, causation_id, occurred_at, hash
+            with inserted as (
+                insert into events (
+                    event_id, stream, version, event_type, schema_version, data,
+                    actor, channel, correlation_id, causation_id, occurred_at, hash
+                )
+                select e.event_id, $1, e.version, e.event_type, e.schema_version, e.data,
+                       e.actor, e.channel, e.correlation_id, e.causation_id, e.occurred_at, e.hash
+                from unnest(
+                    $2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::text[],
+                    $8::text[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::bytea[]
+                ) as e(
+                    event_id, version, event_type, schema_version, data,
+                    actor, channel, correlation_id, causation_id, occurred_at, hash
+                )
+                order by e.version
+                returning position, transaction_id
+            ),
+            head as (
+                insert into streams (stream, version, last_hash)
+                values ($1, $13, $14)
+                on conflict (stream) do update
+                set version = excluded.version, last_hash = excluded.last_hash
+            ),
+            hint as (
+                select pg_notify($15, '')
             )
-            select e.event_id, $1, e.version, e.event_type, e.schema_version, e.data,
-                   e.actor, e.channel, e.correlation_id, e.causation_id, e.occurred_at, e.hash
-            from unnest(
-                $2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[],
-                $7::text[], $8::text[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::bytea[]
-            ) as e(
-                event_id, version, event_type, schema_version, data,
-                actor, channel, correlation_id, causation_id, occurred_at, hash
-            )
-            order by e.version
-            returning position, transaction_id::text::bigint as commit
+            select inserted.position, inserted.transaction_id::text::bigint as commit
+            from inserted cross join hint
             ",
         )
         .bind(stream.as_str())
@@ -155,6 +174,9 @@ impl PgStore {
         .bind(causations)
         .bind(times)
         .bind(hashes)
+        .bind(i64::try_from(last_version).unwrap_or(i64::MAX))
+        .bind(last_hash)
+        .bind(NOTIFY_CHANNEL)
         .fetch_all(&mut **tx)
         .await?;
 
@@ -186,11 +208,11 @@ impl EventStore for PgStore {
             .execute(&mut *tx)
             .await?;
 
-        if let Some(idempotency) = idempotency {
-            if let Some(outcome) = claim_key(&mut tx, idempotency).await? {
-                tx.rollback().await?;
-                return Ok(PreparedAppend::replayed(outcome));
-            }
+        if let Some(idempotency) = idempotency
+            && let Some(outcome) = claim_key(&mut tx, idempotency).await?
+        {
+            tx.rollback().await?;
+            return Ok(PreparedAppend::replayed(outcome));
         }
 
         let head = sqlx::query("select version, last_hash from streams where stream = $1")
@@ -216,19 +238,6 @@ impl EventStore for PgStore {
             })?;
         let outcome = outcome_of(stream, &planned, &inserted)?;
 
-        sqlx::query(
-            r"
-            insert into streams (stream, version, last_hash)
-            values ($1, $2, $3)
-            on conflict (stream) do update
-            set version = excluded.version, last_hash = excluded.last_hash
-            ",
-        )
-        .bind(stream.as_str())
-        .bind(to_i64(outcome.last_version)?)
-        .bind(planned.last().map(|p| p.hash.to_vec()))
-        .execute(&mut *tx)
-        .await?;
         if let Some(idempotency) = idempotency {
             sqlx::query("update idempotency_keys set outcome = $2 where key = $1")
                 .bind(idempotency.key())
@@ -236,11 +245,6 @@ impl EventStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("select pg_notify($1, '')")
-            .bind(NOTIFY_CHANNEL)
-            .execute(&mut *tx)
-            .await?;
-
         Ok(PreparedAppend::postgres(outcome, tx, self.wake_up.clone()))
     }
 

@@ -139,11 +139,11 @@ impl EventStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
 
-        if let Some(idempotency) = idempotency {
-            if let Some(outcome) = claim_key(&mut tx, idempotency).await? {
-                tx.rollback().await?;
-                return Ok(PreparedAppend::replayed(outcome));
-            }
+        if let Some(idempotency) = idempotency
+            && let Some(outcome) = claim_key(&mut tx, idempotency).await?
+        {
+            tx.rollback().await?;
+            return Ok(PreparedAppend::replayed(outcome));
         }
 
         let head = sqlx::query("select version, last_hash from streams where stream = $1")

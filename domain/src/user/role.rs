@@ -72,6 +72,9 @@ mod tests {
         for (input, expected, message) in cases {
             assert_eq!(Role::parse(input).ok(), expected, "{message}");
         }
-        assert_eq!(serde_json::to_value(Role::Agent).unwrap(), serde_json::json!("agent"));
+        assert_eq!(
+            serde_json::to_value(Role::Agent).unwrap(),
+            serde_json::json!("agent")
+        );
     }
 }

@@ -197,13 +197,18 @@ pub(crate) async fn a_batch_whose_last_event_fails_writes_nothing(backend: &impl
     let earlier = new_stream("earlier");
     let taken = numbered(0);
     store
-        .append(&earlier, ExpectedVersion::NoStream, &[taken.clone()], None)
+        .append(
+            &earlier,
+            ExpectedVersion::NoStream,
+            std::slice::from_ref(&taken),
+            None,
+        )
         .await
         .unwrap();
     let stream = new_stream("batch");
     // The last event reuses an id the ledger already holds, so the database refuses it after
     // the first two rows were inserted.
-    let batch = [numbered(1), numbered(2), taken.clone()];
+    let batch = [numbered(1), numbered(2), taken];
 
     let err = store
         .append(&stream, ExpectedVersion::NoStream, &batch, None)

@@ -3,6 +3,11 @@
 //! Every test is a generic `async fn(&impl TestBackend)`; the `contract!` macro instantiates it
 //! once per backend. The PostgreSQL tests need a real server (`LEDGERDESK_TEST_DATABASE_URL`,
 //! default `postgres://postgres@127.0.0.1:5432/postgres`) and fail when it cannot be reached.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
 
 mod appends;
 mod harness;

@@ -1,0 +1,14 @@
+//! End-to-end tests of the `ledgerdesk` binary against real databases, and the tidy checks.
+//!
+//! PostgreSQL tests need a real server (`LEDGERDESK_TEST_DATABASE_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and fail when it cannot be reached.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
+mod audit;
+mod harness;
+mod migrate;
+mod tidy;
