@@ -1,4 +1,5 @@
-//! Given/when/then helper for aggregate tests, shipped behind the `testing` feature.
+//! Test support shipped behind the `testing` feature: the given/when/then helper for aggregate
+//! tests here, and random ledger histories in [`history`].
 //!
 //! ```ignore
 //! given(&[service_created]).when(ServiceCommand::Retire).then(&[ServiceEvent::Retired {}]);
@@ -13,6 +14,8 @@ use crate::incident::{IncidentEvent, IncidentState};
 use crate::portal_settings::{PortalSettingsEvent, PortalSettingsState};
 use crate::service::{ServiceEvent, ServiceState};
 use crate::user::{UserEvent, UserState};
+
+pub mod history;
 
 /// Links an event type to its aggregate, so that `given(&[events])` can infer the aggregate.
 pub trait AggregateEvent: Sized {

@@ -101,6 +101,13 @@ impl EventStore for AnyStore {
         }
     }
 
+    async fn count_after(&self, after: Checkpoint) -> Result<u64, StoreError> {
+        match self {
+            Self::Postgres(store) => store.count_after(after).await,
+            Self::Sqlite(store) => store.count_after(after).await,
+        }
+    }
+
     async fn stream_version(&self, stream: &StreamName) -> Result<u64, StoreError> {
         match self {
             Self::Postgres(store) => store.stream_version(stream).await,

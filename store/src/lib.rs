@@ -105,6 +105,15 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
 
+    /// How many events the ledger holds after `after` (committed or not yet visible to readers).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    fn count_after(
+        &self,
+        after: Checkpoint,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The stream's current version, 0 when it has no events.
     ///
     /// # Errors

@@ -289,6 +289,17 @@ impl EventStore for PgStore {
             .collect()
     }
 
+    async fn count_after(&self, after: Checkpoint) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "select count(*) from events where (transaction_id, position) > ($1::text::xid8, $2)",
+        )
+        .bind(after.commit.to_string())
+        .bind(after.position)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     async fn stream_version(&self, stream: &StreamName) -> Result<u64, StoreError> {
         let version: Option<i64> =
             sqlx::query_scalar("select version from streams where stream = $1")

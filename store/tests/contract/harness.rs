@@ -1,5 +1,6 @@
 //! Test backends: a fresh PostgreSQL database or SQLite file per test, and event builders.
 
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -7,7 +8,7 @@ use ledgerdesk_domain::{Actor, Channel, EventId, StreamName};
 use ledgerdesk_store::{
     Checkpoint, EventStore, Metadata, NewEvent, PgStore, RecordedEvent, SqliteStore,
 };
-use sqlx::{Connection, PgConnection};
+use ledgerdesk_test_databases::TestDatabase;
 
 /// A backend under test, with the few raw operations the contract needs besides the store.
 pub(crate) trait TestBackend {
@@ -29,40 +30,23 @@ pub(crate) trait TestBackend {
 
 pub(crate) struct PgBackend {
     store: PgStore,
-    admin_url: String,
-    database: String,
-}
-
-fn admin_url() -> String {
-    std::env::var("LEDGERDESK_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    _database: TestDatabase,
 }
 
 impl PgBackend {
     /// Creates a new database on the test server; panics if the server cannot be reached.
     pub(crate) async fn create() -> Self {
-        let admin_url = admin_url();
-        let database = format!("ledgerdesk_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&admin_url)
-            .await
-            .expect("the PostgreSQL test server must be reachable (LEDGERDESK_TEST_DATABASE_URL)");
-        sqlx::query(&format!("create database {database}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-
-        let url = database_url(&admin_url, &database);
-        let store = PgStore::connect(&url, 32)
+        let database = TestDatabase::postgres().await;
+        let store = PgStore::connect(&database.url(), 32)
             .await
             .expect("connect to the test database");
         Self {
             store,
-            admin_url,
-            database,
+            _database: database,
         }
     }
 
+    /// Runs `sql` on the event at `position` with the append-only trigger switched off.
     async fn execute(&self, sql: &str, position: i64) {
         let mut tx = self.store.pool().begin().await.unwrap();
         sqlx::query("alter table events disable trigger events_append_only")
@@ -80,13 +64,6 @@ impl PgBackend {
             .unwrap();
         tx.commit().await.unwrap();
     }
-}
-
-fn database_url(admin_url: &str, database: &str) -> String {
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("the admin URL names a database");
-    format!("{base}/{database}")
 }
 
 impl TestBackend for PgBackend {
@@ -114,44 +91,26 @@ impl TestBackend for PgBackend {
     }
 }
 
-impl Drop for PgBackend {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let database = self.database.clone();
-        // Dropping needs a runtime of its own: this runs while the test's runtime shuts down.
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
-                    let sql = format!("drop database if exists {database} with (force)");
-                    let _ = sqlx::query(&sql).execute(&mut admin).await;
-                }
-            });
-        });
-        let _ = cleanup.join();
-    }
-}
-
 pub(crate) struct SqliteBackend {
     store: SqliteStore,
-    path: std::path::PathBuf,
+    _database: TestDatabase,
 }
 
 impl SqliteBackend {
     /// Creates a new database file under the target directory.
     pub(crate) async fn create() -> Self {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contract-sqlite");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
-        let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("contract");
+        let database = TestDatabase::sqlite_in(&dir);
+        let store = SqliteStore::connect(&database.url())
             .await
             .expect("open the SQLite test database");
-        Self { store, path }
+        Self {
+            store,
+            _database: database,
+        }
     }
 
+    /// Drops one append-only trigger for good, then runs `sql` on the event at `position`.
     async fn execute(&self, drop_trigger: &str, sql: &str, position: i64) {
         let mut tx = self.store.pool().begin().await.unwrap();
         sqlx::query(drop_trigger).execute(&mut *tx).await.unwrap();
@@ -191,14 +150,6 @@ impl TestBackend for SqliteBackend {
             position,
         )
         .await;
-    }
-}
-
-impl Drop for SqliteBackend {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
-        }
     }
 }
 

@@ -1,0 +1,174 @@
+//! Backends, appending a history model's events, and comparing the model with the rule.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ledgerdesk_domain::testing::history::{HistoryModel, Step};
+use ledgerdesk_domain::{Event, EventId, LedgerState, StreamName};
+use ledgerdesk_projections::db::ReadDb;
+use ledgerdesk_projections::query;
+use ledgerdesk_store::{AnyStore, Checkpoint, EventStore, ExpectedVersion, Metadata, NewEvent};
+use ledgerdesk_test_databases::TestDatabase;
+
+/// A store on a scratch database; the database goes when this is dropped.
+pub(crate) struct Backend {
+    pub(crate) store: AnyStore,
+    pub(crate) db: ReadDb,
+    _database: TestDatabase,
+}
+
+impl Backend {
+    pub(crate) async fn sqlite() -> Self {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("projections");
+        Self::open(TestDatabase::sqlite_in(&dir)).await
+    }
+
+    pub(crate) async fn postgres() -> Self {
+        Self::open(TestDatabase::postgres().await).await
+    }
+
+    async fn open(database: TestDatabase) -> Self {
+        let store = AnyStore::connect(&database.url())
+            .await
+            .expect("open the test store");
+        let db = ReadDb::of(&store);
+        Self {
+            store,
+            db,
+            _database: database,
+        }
+    }
+}
+
+/// Appends the events a step decided, one append per stream entry, at a time derived from the
+/// step's index so that histories are reproducible; returns the streams and where the last
+/// append ended.
+pub(crate) async fn append_step(
+    store: &AnyStore,
+    model: &mut HistoryModel,
+    step: &Step,
+    index: usize,
+) -> (Vec<StreamName>, Option<Checkpoint>) {
+    let actor = model.actor_of(step);
+    let channel = model.channel_of(step);
+    let at = base_time() + Duration::seconds(i64::try_from(index).unwrap());
+    let mut streams = Vec::new();
+    let mut last = None;
+    for (stream, events) in model.apply(step) {
+        let correlation_id = uuid::Uuid::now_v7();
+        let batch: Vec<NewEvent> = events
+            .iter()
+            .map(|event| new_event(event, actor.clone(), channel, correlation_id, at))
+            .collect();
+        let outcome = store
+            .append(&stream, ExpectedVersion::Any, &batch, None)
+            .await
+            .unwrap();
+        last = Some(outcome.checkpoint);
+        streams.push(stream);
+    }
+    (streams, last)
+}
+
+fn new_event(
+    event: &Event,
+    actor: ledgerdesk_domain::Actor,
+    channel: ledgerdesk_domain::Channel,
+    correlation_id: uuid::Uuid,
+    at: DateTime<Utc>,
+) -> NewEvent {
+    NewEvent::new(
+        EventId::from_uuid(uuid::Uuid::now_v7()),
+        event.event_type(),
+        event.schema_version(),
+        event.to_data(),
+        Metadata {
+            actor,
+            channel,
+            correlation_id,
+            causation_id: None,
+        },
+        at,
+    )
+    .unwrap()
+}
+
+fn base_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap()
+}
+
+/// Folds the events between two checkpoints that belong to `streams` into `ledger`.
+pub(crate) async fn fold(
+    store: &AnyStore,
+    ledger: &mut LedgerState,
+    streams: &BTreeSet<StreamName>,
+    from: Checkpoint,
+    to: Checkpoint,
+) {
+    let mut reached = from;
+    while reached < to {
+        let events = store.read_all(reached, 1000).await.unwrap();
+        assert!(
+            !events.is_empty(),
+            "the events the projector applied can be read again"
+        );
+        for recorded in events.iter().filter(|e| e.checkpoint <= to) {
+            if streams.contains(&recorded.stream) {
+                let event = Event::decode(
+                    &recorded.stream,
+                    &recorded.event_type,
+                    recorded.data.clone(),
+                )
+                .unwrap();
+                ledger.apply(&recorded.stream, &event).unwrap();
+            }
+        }
+        reached = events.last().unwrap().checkpoint.min(to);
+    }
+}
+
+/// Every difference between the read model and the rule on `ledger`, for each customer the
+/// history can create; empty when they agree.
+pub(crate) async fn differences(
+    db: &ReadDb,
+    ledger: &LedgerState,
+    model: &HistoryModel,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for customer in model.customer_ids() {
+        let expected: Vec<(String, String)> = model
+            .incident_ids()
+            .into_iter()
+            .filter_map(|incident| {
+                let reason = ledger.can_see(customer, incident)?;
+                Some((incident.to_string(), reason.as_str().to_owned()))
+            })
+            .collect();
+        let actual: Vec<(String, String)> = query::visibility_of(db, customer)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(incident, reason)| (incident.to_string(), reason))
+            .collect();
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort();
+        if actual != expected_sorted {
+            found.push(format!(
+                "customer {customer}: read model {actual:?}, rule {expected_sorted:?}"
+            ));
+        }
+        let services = query::effective_services(db, customer).await.unwrap();
+        let rule_services = if ledger.customer(customer).is_some() {
+            ledger.effective_services(customer)
+        } else {
+            BTreeSet::new()
+        };
+        if services != rule_services {
+            found.push(format!(
+                "customer {customer}: effective services {services:?}, rule {rule_services:?}"
+            ));
+        }
+    }
+    found
+}
