@@ -29,11 +29,32 @@ pub enum LogFormat {
 pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Inspect or rebuild the read models.
+    Projections {
+        /// What to do.
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
     /// Review the ledger's history.
     Audit {
         /// What to check.
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+/// Projection subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Show each projection's checkpoint and how many events it is behind.
+    Status(DatabaseArgs),
+    /// Rebuild a read model from the whole ledger into fresh tables, then switch readers over.
+    Rebuild {
+        /// The projection to rebuild (`portal`); all of them when left out.
+        name: Option<String>,
+        /// Where the ledger lives.
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 

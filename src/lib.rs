@@ -9,7 +9,7 @@ pub mod telemetry;
 
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command};
+use crate::cli::{AuditCommand, Cli, Command, ProjectionsCommand};
 
 /// Runs one parsed command line.
 ///
@@ -18,6 +18,12 @@ use crate::cli::{AuditCommand, Cli, Command};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Migrate(database) => command::migrate::run(&database).await,
+        Command::Projections {
+            command: ProjectionsCommand::Status(database),
+        } => command::projections::status(&database).await,
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild { name, database },
+        } => command::projections::rebuild(&database, name.as_deref()).await,
         Command::Audit {
             command: AuditCommand::Verify(database),
         } => command::audit::verify(&database).await,

@@ -11,4 +11,5 @@
 mod audit;
 mod harness;
 mod migrate;
+mod projections;
 mod tidy;
