@@ -8,25 +8,44 @@ use crate::ProjectionError;
 use crate::db::{Cell, ReadDb};
 use crate::schema::{TABLES, TableSet};
 
-/// The incidents a customer can see, by the per-customer visibility table.
+/// The rule as a query over the read model: the customer's own visible incidents, and, for a
+/// customer with company-wide visibility, the company's shown incidents on their effective
+/// services. Selects `incident_id` and `reason` for the customer bound to `$1`.
+#[must_use]
+pub fn visible_incidents_sql() -> String {
+    let live = TableSet::live();
+    format!(
+        "select o.incident_id, 'own_incident' as reason
+         from {own} o
+         where o.customer_id = $1
+         union all
+         select ci.incident_id, 'company_wide' as reason
+         from {customers} c
+         join {effective} es on es.customer_id = c.customer_id
+         join {company_incidents} ci on ci.company_id = c.company_id and ci.service_id = es.service_id
+         where c.customer_id = $1
+           and c.portal_access
+           and c.see_company_incidents
+           and (ci.customer_id is null or ci.customer_id <> c.customer_id)",
+        own = live.table("customer_own_incidents"),
+        customers = live.table("customers"),
+        effective = live.table("customer_effective_services"),
+        company_incidents = live.table("company_incidents"),
+    )
+}
+
+/// The incidents a customer can see.
 ///
 /// # Errors
-/// [`ProjectionError::Database`], or [`ProjectionError::UnexpectedStream`] never.
+/// [`ProjectionError::Database`].
 pub async fn visible_incidents(
     db: &ReadDb,
     customer_id: CustomerId,
 ) -> Result<BTreeSet<IncidentId>, ProjectionError> {
-    let sql = format!(
-        "select incident_id from {} where customer_id = $1",
-        TableSet::live().table("customer_visibility")
-    );
-    let rows = db
-        .fetch_all(&sql, &[customer_id.to_string().into()])
-        .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| row.first().and_then(Cell::as_text))
-        .filter_map(|text| IncidentId::parse(text).ok())
+    Ok(visibility_of(db, customer_id)
+        .await?
+        .into_iter()
+        .map(|(incident, _)| incident)
         .collect())
 }
 
@@ -54,8 +73,8 @@ pub async fn visibility_of(
     customer_id: CustomerId,
 ) -> Result<Vec<(IncidentId, String)>, ProjectionError> {
     let sql = format!(
-        "select incident_id, reason from {} where customer_id = $1 order by incident_id",
-        TableSet::live().table("customer_visibility")
+        "select incident_id, reason from ({}) visible order by incident_id",
+        visible_incidents_sql()
     );
     let rows = db
         .fetch_all(&sql, &[customer_id.to_string().into()])

@@ -56,7 +56,8 @@ pub const TABLES: &[&str] = &[
     "staff_users",
     "incidents",
     "incident_comments",
-    "customer_visibility",
+    "customer_own_incidents",
+    "company_incidents",
 ];
 
 /// The definitions, with `{t}` standing for the table prefix and `{g}` for the generation.
@@ -143,14 +144,24 @@ const DDL: &[&str] = &[
         version bigint not null
     )",
     "create index rmidx_g{g}_comments_incident on {t}incident_comments (incident_id, version)",
-    // Per-customer visibility: exactly the pairs the rule allows, with the reason.
-    "create table {t}customer_visibility (
+    // Per-customer visibility of own incidents: the customer's incidents that the rule lets
+    // them see. Colleagues' incidents are not copied per customer (a company-wide customer would
+    // multiply every company incident); they come from company_incidents at query time.
+    "create table {t}customer_own_incidents (
         customer_id text not null,
         incident_id text not null,
-        reason text not null,
         primary key (customer_id, incident_id)
     )",
-    "create index rmidx_g{g}_visibility_incident on {t}customer_visibility (incident_id)",
+    "create index rmidx_g{g}_own_incident on {t}customer_own_incidents (incident_id)",
+    // Per-company incidents: each company's incidents that are shown in the portal, by service,
+    // for customers with company-wide visibility.
+    "create table {t}company_incidents (
+        incident_id text primary key,
+        company_id text not null,
+        service_id text not null,
+        customer_id text
+    )",
+    "create index rmidx_g{g}_company_incidents on {t}company_incidents (company_id, service_id)",
 ];
 
 /// Creates every table of `set` (which must not exist).

@@ -2,7 +2,8 @@
 //!
 //! Each scope (some customers, some incidents, one company's service) is recomputed by deleting
 //! its rows and inserting what the rule gives now, so scopes may overlap in any order.
-//! The SQL mirrors `ledgerdesk_domain::visibility::can_see`; the model test compares the two.
+//! Together with the company-wide query in `crate::query`, the SQL mirrors
+//! `ledgerdesk_domain::visibility::can_see`; the model test compares the two.
 
 use crate::ProjectionError;
 use crate::db::{Param, ReadTx};
@@ -53,24 +54,23 @@ pub(super) async fn dirty(
         insert_effective(tx, set, "c.company_id = $1 and cs.service_id = $2", &pair).await?;
     }
 
-    let visibility = set.table("customer_visibility");
+    // Then own incidents and company incidents, which read the effective services.
+    let own = set.table("customer_own_incidents");
+    let company_incidents = set.table("company_incidents");
     for chunk in customers.chunks(CHUNK) {
         let list = placeholders(chunk.len());
-        tx.execute(
-            &format!("delete from {visibility} where customer_id in ({list})"),
-            chunk,
-        )
-        .await?;
-        insert_visibility(tx, set, &format!("c.customer_id in ({list})"), chunk).await?;
+        let delete = format!("delete from {own} where customer_id in ({list})");
+        tx.execute(&delete, chunk).await?;
+        insert_own(tx, set, &format!("c.customer_id in ({list})"), chunk).await?;
     }
     for chunk in incidents.chunks(CHUNK) {
         let list = placeholders(chunk.len());
-        tx.execute(
-            &format!("delete from {visibility} where incident_id in ({list})"),
-            chunk,
-        )
-        .await?;
-        insert_visibility(tx, set, &format!("i.incident_id in ({list})"), chunk).await?;
+        let delete = format!("delete from {own} where incident_id in ({list})");
+        tx.execute(&delete, chunk).await?;
+        insert_own(tx, set, &format!("i.incident_id in ({list})"), chunk).await?;
+        let delete = format!("delete from {company_incidents} where incident_id in ({list})");
+        tx.execute(&delete, chunk).await?;
+        insert_company_incidents(tx, set, &format!("i.incident_id in ({list})"), chunk).await?;
     }
     for (company_id, service_id) in &dirty.company_services {
         let pair = [
@@ -78,29 +78,27 @@ pub(super) async fn dirty(
             Param::from(service_id.to_string()),
         ];
         let delete = format!(
-            "delete from {visibility} where incident_id in
+            "delete from {own} where incident_id in
                  (select incident_id from {} where company_id = $1 and service_id = $2)",
             set.table("incidents"),
         );
         tx.execute(&delete, &pair).await?;
-        insert_visibility(tx, set, "i.company_id = $1 and i.service_id = $2", &pair).await?;
+        insert_own(tx, set, "i.company_id = $1 and i.service_id = $2", &pair).await?;
     }
     Ok(())
 }
 
 pub(super) async fn everything(tx: &mut ReadTx, set: TableSet) -> Result<(), ProjectionError> {
-    tx.execute(
-        &format!("delete from {}", set.table("customer_effective_services")),
-        &[],
-    )
-    .await?;
+    let effective = set.table("customer_effective_services");
+    tx.execute(&format!("delete from {effective}"), &[]).await?;
     insert_effective(tx, set, "true", &[]).await?;
-    tx.execute(
-        &format!("delete from {}", set.table("customer_visibility")),
-        &[],
-    )
-    .await?;
-    insert_visibility(tx, set, "true", &[]).await
+    let own = set.table("customer_own_incidents");
+    tx.execute(&format!("delete from {own}"), &[]).await?;
+    insert_own(tx, set, "true", &[]).await?;
+    let company_incidents = set.table("company_incidents");
+    tx.execute(&format!("delete from {company_incidents}"), &[])
+        .await?;
+    insert_company_incidents(tx, set, "true", &[]).await
 }
 
 /// Granted services that lie within the customer's company's services (all of them when the
@@ -129,46 +127,53 @@ async fn insert_effective(
     Ok(())
 }
 
-/// The visibility rule for the pairs `filter` selects (`c` the customer, `i` the incident):
-/// portal access, shown in the portal, same company or both none, service among the customer's
-/// effective services, and own incident or company-wide visibility within a company.
-async fn insert_visibility(
+/// The visibility rule for own incidents, for the pairs `filter` selects (`c` the customer,
+/// `i` the incident): portal access, shown in the portal, same company or both none, and the
+/// service among the customer's effective services.
+async fn insert_own(
     tx: &mut ReadTx,
     set: TableSet,
     filter: &str,
     params: &[Param],
 ) -> Result<(), ProjectionError> {
-    let visibility = set.table("customer_visibility");
-    let incidents = set.table("incidents");
-    let customers = set.table("customers");
-    let effective = set.table("customer_effective_services");
-    // Own incidents, found through the incident's customer.
-    let own = format!(
-        "insert into {visibility} (customer_id, incident_id, reason)
-         select c.customer_id, i.incident_id, 'own_incident'
+    let sql = format!(
+        "insert into {own} (customer_id, incident_id)
+         select c.customer_id, i.incident_id
          from {incidents} i
          join {customers} c on c.customer_id = i.customer_id
          join {effective} es on es.customer_id = c.customer_id and es.service_id = i.service_id
          where c.portal_access
            and i.shown_in_portal
            and i.company_id is not distinct from c.company_id
-           and ({filter})"
+           and ({filter})",
+        own = set.table("customer_own_incidents"),
+        incidents = set.table("incidents"),
+        customers = set.table("customers"),
+        effective = set.table("customer_effective_services"),
     );
-    tx.execute(&own, params).await?;
-    // Colleagues' incidents, found through the company (both sides have one).
-    let company_wide = format!(
-        "insert into {visibility} (customer_id, incident_id, reason)
-         select c.customer_id, i.incident_id, 'company_wide'
+    tx.execute(&sql, params).await?;
+    Ok(())
+}
+
+/// The incidents shown in the portal that belong to a company, for the incidents `filter`
+/// selects (`i`); company-wide visibility reads them through the customer's effective services.
+async fn insert_company_incidents(
+    tx: &mut ReadTx,
+    set: TableSet,
+    filter: &str,
+    params: &[Param],
+) -> Result<(), ProjectionError> {
+    let sql = format!(
+        "insert into {company_incidents} (incident_id, company_id, service_id, customer_id)
+         select i.incident_id, i.company_id, i.service_id, i.customer_id
          from {incidents} i
-         join {customers} c on c.company_id = i.company_id
-         join {effective} es on es.customer_id = c.customer_id and es.service_id = i.service_id
-         where c.portal_access
-           and c.see_company_incidents
-           and i.shown_in_portal
-           and (i.customer_id is null or i.customer_id <> c.customer_id)
-           and ({filter})"
+         where i.shown_in_portal
+           and i.company_id is not null
+           and ({filter})",
+        company_incidents = set.table("company_incidents"),
+        incidents = set.table("incidents"),
     );
-    tx.execute(&company_wide, params).await?;
+    tx.execute(&sql, params).await?;
     Ok(())
 }
 

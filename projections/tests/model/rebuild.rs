@@ -43,7 +43,8 @@ async fn rebuilding_gives_the_same_rows_as_incremental_projection(backend: Backe
         "customers",
         "incidents",
         "incident_comments",
-        "customer_visibility",
+        "customer_own_incidents",
+        "company_incidents",
     ] {
         let rows = &incremental
             .iter()
