@@ -33,7 +33,7 @@ pub(crate) struct Dirty {
 }
 
 /// Past this many marks, recomputing everything is cheaper than recomputing each.
-const FULL_RECOMPUTE_AFTER: usize = 20_000;
+pub const FULL_RECOMPUTE_AFTER: usize = 20_000;
 
 impl Dirty {
     fn len(&self) -> usize {
@@ -43,8 +43,9 @@ impl Dirty {
 
 /// Applies `events` to the base tables of `set` and recomputes what they made dirty.
 ///
-/// `fail_after` injects a failure after that many events were applied (tests only prove with
-/// it that a failed batch leaves nothing behind).
+/// Past `full_recompute_after` marks the derived tables are recomputed whole. `fail_after`
+/// injects a failure after that many events were applied (tests prove with it that a failed
+/// batch leaves nothing behind).
 ///
 /// # Errors
 /// [`ProjectionError::Decode`] for an event the domain cannot read, [`ProjectionError::Database`]
@@ -53,6 +54,7 @@ pub(crate) async fn apply_batch(
     tx: &mut ReadTx,
     set: TableSet,
     events: &[RecordedEvent],
+    full_recompute_after: usize,
     fail_after: Option<usize>,
 ) -> Result<(), ProjectionError> {
     let mut dirty = Dirty::default();
@@ -72,7 +74,7 @@ pub(crate) async fn apply_batch(
         apply::event(tx, set, recorded, &event, &mut dirty).await?;
     }
 
-    if dirty.len() > FULL_RECOMPUTE_AFTER {
+    if dirty.len() > full_recompute_after {
         derive::everything(tx, set).await
     } else {
         derive::dirty(tx, set, &dirty).await

@@ -97,7 +97,7 @@ async fn catch_up(
             return Ok(reached);
         };
         let mut tx = db.begin().await?;
-        portal::apply_batch(&mut tx, next, &events, None).await?;
+        portal::apply_batch(&mut tx, next, &events, portal::FULL_RECOMPUTE_AFTER, None).await?;
         tx.commit().await?;
         reached = last.checkpoint;
     }
@@ -116,7 +116,7 @@ async fn switch_over(
     lock_live_tables(&mut tx).await?;
     let events = store.read_all(reached, u32::MAX).await?;
     if let Some(last) = events.last() {
-        portal::apply_batch(&mut tx, next, &events, None).await?;
+        portal::apply_batch(&mut tx, next, &events, portal::FULL_RECOMPUTE_AFTER, None).await?;
         reached = last.checkpoint;
     }
     tx.execute(

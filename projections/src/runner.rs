@@ -18,6 +18,9 @@ pub struct ProjectorConfig {
     pub batch_size: u32,
     /// How often to look for new events when no hint arrives.
     pub poll_interval: Duration,
+    /// Past this many changed customers, incidents and company services in one batch, the
+    /// derived tables are recomputed whole instead of scope by scope.
+    pub full_recompute_after: usize,
     /// Fail a batch after this many of its events were applied (tests only).
     pub fail_after: Option<usize>,
 }
@@ -27,6 +30,7 @@ impl Default for ProjectorConfig {
         Self {
             batch_size: 500,
             poll_interval: Duration::from_secs(1),
+            full_recompute_after: portal::FULL_RECOMPUTE_AFTER,
             fail_after: None,
         }
     }
@@ -92,7 +96,14 @@ impl Projector {
         let next = last.checkpoint;
 
         let mut tx = self.db.begin().await?;
-        portal::apply_batch(&mut tx, TableSet::live(), &events, self.config.fail_after).await?;
+        portal::apply_batch(
+            &mut tx,
+            TableSet::live(),
+            &events,
+            self.config.full_recompute_after,
+            self.config.fail_after,
+        )
+        .await?;
         checkpoint::advance(&mut tx, portal::NAME, self.fence, self.checkpoint, next).await?;
         tx.commit().await?;
 

@@ -19,14 +19,13 @@ fn cases() -> u32 {
         .unwrap_or(1000)
 }
 
-/// One generated case: the history, how many steps go between projector runs, and the
-/// projector's batch size (small sizes cut commands' appends in the middle).
-fn case() -> impl Strategy<Value = (Vec<Step>, usize, u32)> {
-    (
-        steps(30),
-        1..6_usize,
-        prop_oneof![Just(1_u32), 2..8_u32, Just(500_u32)],
-    )
+/// One generated case: the history, how many steps go between projector runs, the projector's
+/// batch size (small sizes cut commands' appends in the middle), and after how many changes a
+/// batch recomputes the derived tables whole (zero: always).
+fn case() -> impl Strategy<Value = (Vec<Step>, usize, u32, usize)> {
+    let batch_size = prop_oneof![Just(1_u32), 2..8_u32, Just(500_u32)];
+    let full_recompute_after = prop_oneof![Just(0_usize), Just(20_000_usize)];
+    (steps(30), 1..6_usize, batch_size, full_recompute_after)
 }
 
 fn run_model(on_postgres: bool) {
@@ -49,16 +48,25 @@ fn run_model(on_postgres: bool) {
         ..Config::default()
     });
 
-    let result = runner.run(&case(), |(history, every, batch_size)| {
-        let salt = salt.fetch_add(1, Ordering::Relaxed);
-        runtime.block_on(check_history(&backend, salt, &history, every, batch_size))
-    });
+    let result = runner.run(
+        &case(),
+        |(history, every, batch_size, full_recompute_after)| {
+            let salt = salt.fetch_add(1, Ordering::Relaxed);
+            runtime.block_on(check_history(
+                &backend,
+                salt,
+                &history,
+                every,
+                (batch_size, full_recompute_after),
+            ))
+        },
+    );
 
     match result {
         Ok(()) => {}
-        Err(TestError::Fail(reason, (history, every, batch_size))) => panic!(
+        Err(TestError::Fail(reason, (history, every, batch_size, full))) => panic!(
             "the read model differs from the rule.\nminimal history ({} steps, projector every {every} \
-             steps, batch size {batch_size}):\n{history:#?}\n{reason}",
+             steps, batch size {batch_size}, full recompute after {full}):\n{history:#?}\n{reason}",
             history.len()
         ),
         Err(TestError::Abort(reason)) => panic!("the model test was aborted: {reason}"),
@@ -70,10 +78,11 @@ async fn check_history(
     salt: u64,
     history: &[Step],
     every: usize,
-    batch_size: u32,
+    (batch_size, full_recompute_after): (u32, usize),
 ) -> Result<(), TestCaseError> {
     let config = ProjectorConfig {
         batch_size,
+        full_recompute_after,
         ..ProjectorConfig::default()
     };
     let mut projector = Projector::start(backend.store.clone(), config)
