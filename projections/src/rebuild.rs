@@ -33,7 +33,7 @@ pub struct RebuildProgress {
 pub async fn rebuild(
     store: &AnyStore,
     name: &str,
-    progress: &dyn Fn(RebuildProgress),
+    progress: &(dyn Fn(RebuildProgress) + Sync),
 ) -> Result<CheckpointRow, ProjectionError> {
     if name != portal::NAME {
         return Err(ProjectionError::UnknownProjection(name.to_owned()));

@@ -14,3 +14,4 @@ mod failure;
 mod harness;
 mod rebuild;
 mod rule;
+mod runner;
