@@ -113,6 +113,20 @@ pub enum ReadTx {
     Sqlite(Transaction<'static, Sqlite>),
 }
 
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                Param::Text(text) => query.bind(text.clone()),
+                Param::Int(value) => query.bind(*value),
+                Param::Bool(value) => query.bind(*value),
+            };
+        }
+        query
+    }};
+}
+
 impl ReadDb {
     /// The read-model database of a store: the same database, the same pool.
     #[must_use]
@@ -143,25 +157,17 @@ impl ReadDb {
         sql: &str,
         params: &[Param],
     ) -> Result<Vec<Vec<Cell>>, ProjectionError> {
-        let mut tx = self.begin().await?;
-        let rows = tx.fetch_all(sql, params).await?;
-        tx.commit().await?;
-        Ok(rows)
+        Ok(match self {
+            Self::Postgres(pool) => {
+                let rows = bind_all!(sqlx::query(sql), params).fetch_all(pool).await?;
+                rows.iter().map(pg_cells).collect::<Result<_, _>>()?
+            }
+            Self::Sqlite(pool) => {
+                let rows = bind_all!(sqlx::query(sql), params).fetch_all(pool).await?;
+                rows.iter().map(sqlite_cells).collect::<Result<_, _>>()?
+            }
+        })
     }
-}
-
-macro_rules! bind_all {
-    ($query:expr, $params:expr) => {{
-        let mut query = $query;
-        for param in $params {
-            query = match param {
-                Param::Text(text) => query.bind(text.clone()),
-                Param::Int(value) => query.bind(*value),
-                Param::Bool(value) => query.bind(*value),
-            };
-        }
-        query
-    }};
 }
 
 impl ReadTx {

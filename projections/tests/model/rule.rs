@@ -11,12 +11,12 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use crate::harness::{Backend, append_step, differences, fold};
 
-/// Histories per backend (thousands by default); `LEDGERDESK_MODEL_CASES` overrides.
+/// Histories per backend (a thousand by default, two thousand over both backends); `LEDGERDESK_MODEL_CASES` overrides.
 fn cases() -> u32 {
     std::env::var("LEDGERDESK_MODEL_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(2000)
+        .unwrap_or(1000)
 }
 
 /// One generated case: the history, how many steps go between projector runs, the projector's
