@@ -11,7 +11,8 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use crate::harness::{Backend, append_step, differences, fold};
 
-/// Histories per backend (a thousand by default, two thousand over both backends); `LEDGERDESK_MODEL_CASES` overrides.
+/// Histories per backend: a thousand by default, two thousand over both backends;
+/// `LEDGERDESK_MODEL_CASES` overrides.
 fn cases() -> u32 {
     std::env::var("LEDGERDESK_MODEL_CASES")
         .ok()
