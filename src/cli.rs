@@ -1,5 +1,7 @@
 //! The command line: every flag also reads an environment variable (`LEDGERDESK_...`).
 
+use std::net::SocketAddr;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Ledgerdesk: a service desk on an append-only ledger of events.
@@ -27,6 +29,14 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the HTTP API and the projectors in one process until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Manage staff users.
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Inspect or rebuild the read models.
@@ -75,4 +85,56 @@ pub struct DatabaseArgs {
         default_value = "sqlite://ledgerdesk.db"
     )]
     pub database_url: String,
+}
+
+/// How `serve` runs.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Where the ledger lives.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The address to listen on.
+    #[arg(long, env = "LEDGERDESK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The address users reach the server at (e.g. `https://desk.example.com`); an `https`
+    /// address makes session cookies `Secure`.
+    #[arg(long, env = "LEDGERDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// Staff user subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a staff user, e.g. the first admin; the password is read from standard input.
+    Create(CreateUserArgs),
+}
+
+/// A staff user's role on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Manages services, companies, customers, staff and settings.
+    Admin,
+    /// Logs and works incidents.
+    Agent,
+}
+
+/// What `users create` takes.
+#[derive(Clone, Debug, Args)]
+pub struct CreateUserArgs {
+    /// The sign-in address.
+    #[arg(long)]
+    pub email: String,
+    /// The display name.
+    #[arg(long)]
+    pub name: String,
+    /// What the user may do.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// Read the password from the first line of standard input (required: passwords are never
+    /// taken as arguments, which other users of the machine can see).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// Where the ledger lives.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }

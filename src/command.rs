@@ -3,3 +3,5 @@
 pub mod audit;
 pub mod migrate;
 pub mod projections;
+pub mod serve;
+pub mod users;

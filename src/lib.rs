@@ -9,7 +9,7 @@ pub mod telemetry;
 
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, ProjectionsCommand};
+use crate::cli::{AuditCommand, Cli, Command, ProjectionsCommand, UsersCommand};
 
 /// Runs one parsed command line.
 ///
@@ -17,6 +17,10 @@ use crate::cli::{AuditCommand, Cli, Command, ProjectionsCommand};
 /// Whatever the command fails with, with context naming the step that failed.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Serve(args) => command::serve::run(&args).await,
+        Command::Users {
+            command: UsersCommand::Create(args),
+        } => command::users::create(&args).await,
         Command::Migrate(database) => command::migrate::run(&database).await,
         Command::Projections {
             command: ProjectionsCommand::Status(database),

@@ -1,7 +1,7 @@
 //! Test support shipped behind the `testing` feature: the given/when/then helper for aggregate
 //! tests here, and random ledger histories in [`history`].
 //!
-//! ```ignore
+//! ```text
 //! given(&[service_created]).when(ServiceCommand::Retire).then(&[ServiceEvent::Retired {}]);
 //! ```
 

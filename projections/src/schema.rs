@@ -86,7 +86,10 @@ const DDL: &[&str] = &[
         company_id text,
         portal_access boolean not null,
         company_admin boolean not null,
-        see_company_incidents boolean not null
+        see_company_incidents boolean not null,
+        -- The portal password's Argon2id hash (PHC string), null until one is set; the API
+        -- verifies sign-ins against it and never returns it.
+        password_hash text
     )",
     // Finds a company's customers when its services change.
     "create index rmidx_g{g}_customers_company on {t}customers (company_id)",
@@ -108,8 +111,12 @@ const DDL: &[&str] = &[
         name text not null,
         email text not null,
         role text not null,
-        active boolean not null
+        active boolean not null,
+        -- The password's Argon2id hash (PHC string), null until one is set.
+        password_hash text
     )",
+    // Finds a staff user by sign-in address.
+    "create index rmidx_g{g}_staff_users_email on {t}staff_users (email)",
     // The staff view of incidents; the portal view reads the same rows through the
     // visibility table and shows public comments only.
     "create table {t}incidents (

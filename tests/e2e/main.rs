@@ -12,4 +12,5 @@ mod audit;
 mod harness;
 mod migrate;
 mod projections;
+mod serve;
 mod tidy;

@@ -212,10 +212,14 @@ async fn customer(
         CustomerEvent::CompanyWideVisibilityRevoked {} => flag("see_company_incidents", false),
         CustomerEvent::CompanyAdminGranted {} => (flag("company_admin", true).0, false),
         CustomerEvent::CompanyAdminRevoked {} => (flag("company_admin", false).0, false),
-        // Credentials and welcome links belong to the sign-in model, not to this one.
-        CustomerEvent::PasswordSet { .. } | CustomerEvent::WelcomeEmailRequested { .. } => {
+        CustomerEvent::PasswordSet { password_hash } => {
+            let sql = format!("update {customers} set password_hash = $2 where customer_id = $1");
+            tx.execute(&sql, &[id.into(), password_hash.expose().into()])
+                .await?;
             return Ok(false);
         }
+        // Welcome links belong to the notifier (#5), not to this model.
+        CustomerEvent::WelcomeEmailRequested { .. } => return Ok(false),
     };
     tx.execute(&sql, &[id.into()]).await?;
     Ok(affects_visibility)
@@ -251,7 +255,11 @@ async fn user(
             let sql = format!("update {table} set active = false where user_id = $1");
             tx.execute(&sql, &[id.into()]).await?;
         }
-        UserEvent::PasswordSet { .. } => {}
+        UserEvent::PasswordSet { password_hash } => {
+            let sql = format!("update {table} set password_hash = $2 where user_id = $1");
+            tx.execute(&sql, &[id.into(), password_hash.expose().into()])
+                .await?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,81 @@
+//! Signing in and out, for staff (`/api/session`) and customers (`/portal/api/session`) alike.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Response};
+use ledgerdesk_domain::value::Email;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::json::ClientIp;
+use crate::session::{self, PresentedToken, PrincipalKind};
+use crate::{AppState, password, read};
+
+/// `{"email","password"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignInBody {
+    email: String,
+    password: String,
+}
+
+/// Checks the credentials of `kind` and starts a session: 201 `{"token"}` and the cookie.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    kind: PrincipalKind,
+    ClientIp(client): ClientIp,
+    body: SignInBody,
+) -> Result<Response, ApiError> {
+    let limiter = state.sign_in_limiter();
+    let email_key = body.email.trim().to_lowercase();
+    if !limiter.allows(&email_key, client, Instant::now()) {
+        return Err(ApiError::TooManyAttempts);
+    }
+
+    let account = match Email::parse(&body.email) {
+        Ok(email) => match kind {
+            PrincipalKind::Staff => read::staff_credentials(state.db(), email.as_str()).await?,
+            PrincipalKind::Customer => {
+                read::customer_credentials(state.db(), email.as_str()).await?
+            }
+        },
+        Err(_) => None,
+    };
+    let account = account.filter(|account| account.may_sign_in);
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let matches = password::verify_blocking(body.password, stored).await?;
+    let Some(account) = account.filter(|_| matches) else {
+        limiter.record_failure(&email_key, client, Instant::now());
+        return Err(ApiError::Unauthenticated {
+            code: "invalid_credentials",
+            message: "the email or the password is wrong",
+        });
+    };
+
+    let token = session::start(state, kind, &account.id).await?;
+    let max_age = state.config().session_ttl.num_seconds();
+    let cookie = session::cookie(kind, Some(&token), state.config().secure_cookies(), max_age);
+    tracing::info!(principal.kind = ?kind, "signed in");
+    Ok((
+        StatusCode::CREATED,
+        [(SET_COOKIE, cookie)],
+        Json(json!({"token": token})),
+    )
+        .into_response())
+}
+
+/// Revokes the presented session of `kind` and clears the cookie: 204.
+pub(crate) async fn sign_out(
+    state: &AppState,
+    kind: PrincipalKind,
+    token: PresentedToken,
+) -> Result<Response, ApiError> {
+    session::revoke(state.db(), kind, &token.hash).await?;
+
+    let cookie = session::cookie(kind, None, state.config().secure_cookies(), 0);
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
+}

@@ -1,0 +1,269 @@
+//! `POST /api/customers` and `PATCH /api/customers/{id}` (admins): customers, their company,
+//! portal access, password, flags and services.
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use ledgerdesk_domain::company::CompanyState;
+use ledgerdesk_domain::customer::{
+    CompanyServices, CustomerCommand, CustomerState, RegisterCustomer,
+};
+use ledgerdesk_domain::value::{Email, Name, PasswordHash};
+use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, StreamName};
+use ledgerdesk_store::{AnyStore, ExpectedVersion};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::ApiError;
+use crate::json::{Body, PathId};
+use crate::read::{self, CustomerView};
+use crate::session::AdminSession;
+use crate::staff::{require_services, writer};
+use crate::write::{decide_all, load, retry_on_conflict};
+use crate::{AppState, password};
+
+/// The body of `POST /api/customers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewCustomer {
+    name: String,
+    email: String,
+    #[serde(default)]
+    company_id: Option<CompanyId>,
+    #[serde(default)]
+    portal_access: bool,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    company_admin: bool,
+    #[serde(default)]
+    see_company_incidents: bool,
+    #[serde(default)]
+    services: BTreeSet<ServiceId>,
+    #[serde(default)]
+    send_welcome_email: bool,
+}
+
+/// The body of `PATCH /api/customers/{id}`: every field optional; `"company_id": null` moves
+/// the customer to no company.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CustomerChanges {
+    name: Option<String>,
+    email: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    company_id: Option<Option<CompanyId>>,
+    portal_access: Option<bool>,
+    password: Option<String>,
+    company_admin: Option<bool>,
+    see_company_incidents: Option<bool>,
+    services: Option<BTreeSet<ServiceId>>,
+    #[serde(default)]
+    send_welcome_email: bool,
+}
+
+/// Registers a customer: 201 with the customer.
+pub(crate) async fn register_customer(
+    State(state): State<AppState>,
+    AdminSession(admin): AdminSession,
+    Body(body): Body<NewCustomer>,
+) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
+    refuse_welcome_email(body.send_welcome_email)?;
+    let name = Name::parse(&body.name)?;
+    let email = unique_email(&state, &body.email, None).await?;
+    require_services(&state, &body.services).await?;
+    let company = company_facts(state.store(), body.company_id).await?;
+    let password_hash = hash_optional(body.password).await?;
+
+    let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
+    let register = RegisterCustomer {
+        customer_id,
+        name,
+        email,
+        company,
+        portal_access: body.portal_access,
+        password_hash,
+        company_admin: body.company_admin,
+        see_company_incidents: body.see_company_incidents,
+        services: body.services,
+        welcome_email: None,
+    };
+    let events = decide_all(
+        CustomerState::default(),
+        vec![CustomerCommand::Register(register)],
+    )?;
+    let stream = StreamName::customer(customer_id);
+    writer(&state, admin)
+        .append::<CustomerState>(&stream, ExpectedVersion::NoStream, &events)
+        .await?;
+
+    let customer = read::customer(state.db(), customer_id).await?;
+    Ok((StatusCode::CREATED, Json(customer)))
+}
+
+/// Changes any of a customer's fields in one append: 200 with the customer.
+pub(crate) async fn change_customer(
+    State(state): State<AppState>,
+    AdminSession(admin): AdminSession,
+    PathId(customer_id): PathId<CustomerId>,
+    Body(body): Body<CustomerChanges>,
+) -> Result<Json<CustomerView>, ApiError> {
+    refuse_welcome_email(body.send_welcome_email)?;
+    let name = body.name.as_deref().map(Name::parse).transpose()?;
+    let email = match &body.email {
+        Some(email) => Some(unique_email(&state, email, Some(customer_id)).await?),
+        None => None,
+    };
+    if let Some(services) = &body.services {
+        require_services(&state, services).await?;
+    }
+    let password_hash = hash_optional(body.password.clone()).await?;
+    let stream = StreamName::customer(customer_id);
+    let writer = writer(&state, admin);
+
+    retry_on_conflict(|| async {
+        let loaded = load::<CustomerState>(state.store(), &stream).await?;
+        let current = loaded.state.customer().ok_or(ApiError::NotFound)?;
+        let company_id = body.company_id.unwrap_or(current.company_id);
+        let company = company_facts(state.store(), company_id).await?;
+        let changes = Changes {
+            name: name.clone(),
+            email: email.clone(),
+            password_hash: password_hash.clone(),
+            company,
+        };
+        let commands = commands(&body, changes);
+        let events = decide_all(loaded.state, commands)?;
+        writer
+            .append::<CustomerState>(&stream, ExpectedVersion::Exact(loaded.version), &events)
+            .await
+    })
+    .await?;
+
+    Ok(Json(read::customer(state.db(), customer_id).await?))
+}
+
+/// The validated values a change carries, computed once before any retry.
+struct Changes {
+    name: Option<Name>,
+    email: Option<Email>,
+    password_hash: Option<PasswordHash>,
+    /// The company the customer ends up in, with its services now.
+    company: Option<CompanyServices>,
+}
+
+/// The commands of a change, in an order where each one sees the previous ones' effect:
+/// details, company move, services (checked against the new company), flags, password, access.
+fn commands(body: &CustomerChanges, changes: Changes) -> Vec<CustomerCommand> {
+    let mut commands = Vec::new();
+    if changes.name.is_some() || changes.email.is_some() {
+        commands.push(CustomerCommand::ChangeDetails {
+            name: changes.name,
+            email: changes.email,
+        });
+    }
+    if let Some(company_id) = body.company_id {
+        commands.push(CustomerCommand::MoveToCompany { company_id });
+    }
+    if let Some(services) = &body.services {
+        commands.push(CustomerCommand::SetServices {
+            services: services.clone(),
+            company: changes.company,
+        });
+    }
+    let toggles = [
+        (
+            body.company_admin,
+            CustomerCommand::GrantCompanyAdmin,
+            CustomerCommand::RevokeCompanyAdmin,
+        ),
+        (
+            body.see_company_incidents,
+            CustomerCommand::GrantCompanyWideVisibility,
+            CustomerCommand::RevokeCompanyWideVisibility,
+        ),
+    ];
+    for (wanted, grant, revoke) in toggles {
+        if let Some(wanted) = wanted {
+            commands.push(if wanted { grant } else { revoke });
+        }
+    }
+    if let Some(password_hash) = changes.password_hash {
+        commands.push(CustomerCommand::SetPassword { password_hash });
+    }
+    match body.portal_access {
+        Some(true) => commands.push(CustomerCommand::GrantPortalAccess {
+            welcome_email: None,
+        }),
+        Some(false) => commands.push(CustomerCommand::RevokePortalAccess),
+        None => {}
+    }
+    commands
+}
+
+/// The company's current services from its stream: 422 `unknown_company` when it does not exist.
+async fn company_facts(
+    store: &AnyStore,
+    company_id: Option<CompanyId>,
+) -> Result<Option<CompanyServices>, ApiError> {
+    let Some(company_id) = company_id else {
+        return Ok(None);
+    };
+    let loaded = load::<CompanyState>(store, &StreamName::company(company_id)).await?;
+    let company = loaded.state.company().ok_or_else(|| {
+        ApiError::rule(
+            "unknown_company",
+            format!("company {company_id} does not exist"),
+        )
+    })?;
+    Ok(Some(CompanyServices {
+        company_id,
+        services: company.services.clone(),
+    }))
+}
+
+/// A valid email no other customer has: 422 `invalid_value` or 409 `email_taken` otherwise.
+async fn unique_email(
+    state: &AppState,
+    email: &str,
+    except: Option<CustomerId>,
+) -> Result<Email, ApiError> {
+    let email = Email::parse(email)?;
+    if read::customer_email_taken(state.db(), email.as_str(), except).await? {
+        return Err(ApiError::Conflict {
+            code: "email_taken",
+            message: "another customer already has this email".to_owned(),
+        });
+    }
+    Ok(email)
+}
+
+async fn hash_optional(password: Option<String>) -> Result<Option<PasswordHash>, ApiError> {
+    match password {
+        Some(password) => Ok(Some(password::hash_blocking(password).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Welcome emails need the notifier and its one-time links (#5); until then they are refused
+/// rather than silently dropped.
+fn refuse_welcome_email(requested: bool) -> Result<(), ApiError> {
+    if requested {
+        return Err(ApiError::rule(
+            "welcome_email_unavailable",
+            "welcome emails are not available yet; set a password instead",
+        ));
+    }
+    Ok(())
+}
+
+/// Deserializes a field that is present (possibly `null`) as `Some(value)`; a missing field
+/// stays `None` through `#[serde(default)]`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
