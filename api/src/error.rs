@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use ledgerdesk_domain::InvalidValue;
 use ledgerdesk_domain::company::CompanyError;
 use ledgerdesk_domain::customer::CustomerError;
+use ledgerdesk_domain::incident::IncidentError;
 use ledgerdesk_domain::service::ServiceError;
 use ledgerdesk_domain::user::UserError;
 use ledgerdesk_projections::ProjectionError;
@@ -177,6 +178,10 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict { .. } => Self::VersionConflict,
+            StoreError::IdempotencyKeyReused => Self::Conflict {
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was used for another request".to_owned(),
+            },
             other => Self::internal(other),
         }
     }
@@ -228,6 +233,38 @@ impl From<CustomerError> for ApiError {
             CustomerError::CustomerHasNoCompany => "customer_has_no_company",
             CustomerError::NoPortalAccess => "no_portal_access",
             CustomerError::WelcomeLinkAlreadyExpired => "welcome_link_expired",
+        };
+        Self::rule(code, err.to_string())
+    }
+}
+
+impl From<IncidentError> for ApiError {
+    fn from(err: IncidentError) -> Self {
+        let code = match err {
+            IncidentError::NotFound => return Self::NotFound,
+            // The id was taken between loading and deciding, or the comment id was: a race.
+            IncidentError::AlreadyLogged | IncidentError::CommentAlreadyExists { .. } => {
+                return Self::VersionConflict;
+            }
+            // The request clashes with where the incident stands now (409, STYLE 25).
+            IncidentError::IncidentClosed => {
+                return Self::Conflict {
+                    code: "incident_closed",
+                    message: err.to_string(),
+                };
+            }
+            IncidentError::InvalidStatusTransition { .. } => {
+                return Self::Conflict {
+                    code: "invalid_status_transition",
+                    message: err.to_string(),
+                };
+            }
+            IncidentError::ServiceRetired { .. } => "service_retired",
+            IncidentError::ServiceNotAvailableToCustomer { .. } => "service_not_available",
+            IncidentError::PortalTypeDisabled { .. } => "portal_type_unavailable",
+            IncidentError::AssigneeInactive { .. } => "user_deactivated",
+            IncidentError::CustomerCannotSeeIncident => "customer_cannot_see_incident",
+            IncidentError::InternalCommentsNeverNotify => "internal_comment_never_notifies",
         };
         Self::rule(code, err.to_string())
     }

@@ -6,11 +6,13 @@
 //! goes through `ApiError` into one JSON envelope (`error`).
 
 pub mod error;
+mod incidents;
 mod json;
 pub mod password;
 mod portal;
 pub mod rate_limit;
 mod read;
+mod references;
 pub mod session;
 mod sign_in;
 mod staff;
@@ -151,11 +153,39 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/users", post(staff::users::create_user))
         .route(
+            "/api/incidents",
+            post(staff::incidents::log_incident).get(staff::incidents::list_incidents),
+        )
+        .route(
+            "/api/incidents/{id}",
+            get(staff::incidents::show_incident).patch(staff::incidents::change_incident),
+        )
+        .route(
+            "/api/incidents/{id}/comments",
+            post(staff::incidents::comment_on_incident),
+        )
+        .route(
             "/portal/api/session",
             post(portal::session::sign_in).delete(portal::session::sign_out),
         )
         .route("/portal/api/me", get(portal::me::show_me))
         .route("/portal/api/services", get(portal::me::list_my_services))
+        .route(
+            "/portal/api/types",
+            get(portal::incidents::list_portal_types),
+        )
+        .route(
+            "/portal/api/incidents",
+            post(portal::incidents::log_my_incident).get(portal::incidents::list_my_incidents),
+        )
+        .route(
+            "/portal/api/incidents/{id}",
+            get(portal::incidents::show_my_incident),
+        )
+        .route(
+            "/portal/api/incidents/{id}/comments",
+            post(portal::incidents::comment_on_my_incident),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

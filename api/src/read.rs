@@ -1,5 +1,7 @@
 //! Reads from the portal read model (`rm_*`) and the JSON shapes of DESIGN §6 they answer with.
 
+pub(crate) mod incidents;
+
 use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, UserId};
 use ledgerdesk_projections::db::{Cell, ReadDb};
 use ledgerdesk_projections::schema::TableSet;

@@ -2,6 +2,7 @@
 
 pub(crate) mod companies;
 pub(crate) mod customers;
+pub(crate) mod incidents;
 pub(crate) mod services;
 pub(crate) mod session;
 pub(crate) mod users;

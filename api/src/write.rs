@@ -8,13 +8,16 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ledgerdesk_domain::company::{CompanyEvent, CompanyState};
 use ledgerdesk_domain::customer::{CustomerEvent, CustomerState};
+use ledgerdesk_domain::incident::{IncidentEvent, IncidentState};
+use ledgerdesk_domain::portal_settings::{PortalSettingsEvent, PortalSettingsState};
 use ledgerdesk_domain::service::{ServiceEvent, ServiceState};
 use ledgerdesk_domain::user::{UserEvent, UserState};
 use ledgerdesk_domain::{Actor, Aggregate, Channel, Event, EventId, StreamName};
 use ledgerdesk_projections::db::{Cell, ReadDb};
 use ledgerdesk_projections::portal;
 use ledgerdesk_store::{
-    AnyStore, AppendOutcome, Checkpoint, EventStore, ExpectedVersion, Metadata, NewEvent,
+    AnyStore, AppendOutcome, Checkpoint, EventStore, ExpectedVersion, Idempotency, Metadata,
+    NewEvent,
 };
 use serde_json::Value;
 
@@ -149,6 +152,22 @@ impl Writer {
         expected: ExpectedVersion,
         events: &[S::Event],
     ) -> Result<Option<AppendOutcome>, ApiError> {
+        self.append_once::<S>(stream, expected, events, None).await
+    }
+
+    /// Appends like [`Writer::append`] under an idempotency key: a replay of the same request
+    /// gets the first request's outcome and appends nothing.
+    ///
+    /// # Errors
+    /// As [`Writer::append`], and 409 `idempotency_key_reused` when the key came with another
+    /// request.
+    pub async fn append_once<S: StreamState>(
+        &self,
+        stream: &StreamName,
+        expected: ExpectedVersion,
+        events: &[S::Event],
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Option<AppendOutcome>, ApiError> {
         if events.is_empty() {
             return Ok(None);
         }
@@ -169,8 +188,15 @@ impl Writer {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let outcome = self.store.append(stream, expected, &batch, None).await?;
-        tracing::info!(stream.id = %stream, n_events = batch.len(), "appended events");
+        let outcome = self
+            .store
+            .append(stream, expected, &batch, idempotency)
+            .await?;
+        if outcome.replayed {
+            tracing::info!(stream.id = %stream, "replayed an idempotent request");
+        } else {
+            tracing::info!(stream.id = %stream, n_events = batch.len(), "appended events");
+        }
 
         if let Some(timeout) = self.wait_for_read_model {
             wait_for_read_model(&self.db, outcome.checkpoint, timeout).await?;
@@ -258,6 +284,32 @@ impl StreamState for UserState {
     }
 
     fn encode(event: &UserEvent) -> (&'static str, u16, Value) {
+        (event.event_type(), event.schema_version(), event.to_data())
+    }
+}
+
+impl StreamState for IncidentState {
+    fn pick(event: Event) -> Option<IncidentEvent> {
+        match event {
+            Event::Incident(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    fn encode(event: &IncidentEvent) -> (&'static str, u16, Value) {
+        (event.event_type(), event.schema_version(), event.to_data())
+    }
+}
+
+impl StreamState for PortalSettingsState {
+    fn pick(event: Event) -> Option<PortalSettingsEvent> {
+        match event {
+            Event::PortalSettings(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    fn encode(event: &PortalSettingsEvent) -> (&'static str, u16, Value) {
         (event.event_type(), event.schema_version(), event.to_data())
     }
 }

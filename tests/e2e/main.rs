@@ -10,6 +10,7 @@
 
 mod audit;
 mod harness;
+mod incidents;
 mod migrate;
 mod projections;
 mod serve;

@@ -12,21 +12,21 @@ use tokio::io::AsyncWriteExt as _;
 use crate::harness::{TestDatabase, both_backends};
 
 /// A running `ledgerdesk serve` on a free port of 127.0.0.1.
-struct Server {
+pub(crate) struct Server {
     child: tokio::process::Child,
-    base: String,
-    client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
 }
 
 /// A JSON answer: status and body (`Null` when empty).
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
 }
 
 impl Server {
-    async fn start(database: &TestDatabase) -> Self {
+    pub(crate) async fn start(database: &TestDatabase) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -58,14 +58,29 @@ impl Server {
     }
 
     /// Sends `body` as raw JSON text (so malformed bodies can be sent too).
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
         token: Option<&str>,
         body: Option<&str>,
     ) -> Answer {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    /// Like [`Server::call`], with extra request headers.
+    pub(crate) async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -85,25 +100,25 @@ impl Server {
         Answer { status, body }
     }
 
-    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+    pub(crate) async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
         self.call(Method::POST, path, token, Some(&body.to_string()))
             .await
     }
 
-    async fn sign_in(&self, path: &str, email: &str, password: &str) -> Answer {
+    pub(crate) async fn sign_in(&self, path: &str, email: &str, password: &str) -> Answer {
         self.post(path, None, &json!({"email": email, "password": password}))
             .await
     }
 
     /// Signs in and returns the token, failing the test otherwise.
-    async fn token(&self, path: &str, email: &str, password: &str) -> String {
+    pub(crate) async fn token(&self, path: &str, email: &str, password: &str) -> String {
         let answer = self.sign_in(path, email, password).await;
         assert_eq!(answer.status, 201, "sign-in: {answer:?}");
         answer.body["token"].as_str().unwrap().to_owned()
     }
 
     /// Sends SIGTERM and expects a clean exit.
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let pid = self.child.id().unwrap().to_string();
         let killed = tokio::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -120,7 +135,7 @@ impl Server {
 }
 
 /// Runs `ledgerdesk users create` with the password on standard input.
-async fn create_user(database: &TestDatabase, email: &str, role: &str, password: &str) {
+pub(crate) async fn create_user(database: &TestDatabase, email: &str, role: &str, password: &str) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
         .args(["users", "create", "--email", email, "--name", "Ada Admin"])
         .args(["--role", role, "--password-stdin"])
@@ -141,7 +156,7 @@ async fn create_user(database: &TestDatabase, email: &str, role: &str, password:
     assert!(output.status.success(), "users create: {output:?}");
 }
 
-async fn ledger_length(database: &TestDatabase) -> u64 {
+pub(crate) async fn ledger_length(database: &TestDatabase) -> u64 {
     let store = AnyStore::connect(&database.url()).await.unwrap();
     store.count_after(Checkpoint::START).await.unwrap()
 }
@@ -158,7 +173,7 @@ type BadRequest<'a> = (
     &'a str,
 );
 
-fn ids(items: &Value) -> Vec<String> {
+pub(crate) fn ids(items: &Value) -> Vec<String> {
     let mut ids: Vec<String> = items
         .as_array()
         .unwrap()
@@ -169,7 +184,7 @@ fn ids(items: &Value) -> Vec<String> {
     ids
 }
 
-fn sorted(mut ids: Vec<String>) -> Vec<String> {
+pub(crate) fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort();
     ids
 }

@@ -13,10 +13,10 @@ use ledgerdesk_domain::customer::{
 use ledgerdesk_domain::value::{Email, Name, PasswordHash};
 use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, StreamName};
 use ledgerdesk_store::{AnyStore, ExpectedVersion};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::json::{Body, PathId};
+use crate::json::{Body, PathId, present};
 use crate::read::{self, CustomerView};
 use crate::session::AdminSession;
 use crate::staff::{require_services, writer};
@@ -256,14 +256,4 @@ fn refuse_welcome_email(requested: bool) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-/// Deserializes a field that is present (possibly `null`) as `Some(value)`; a missing field
-/// stays `None` through `#[serde(default)]`.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
 }
