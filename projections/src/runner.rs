@@ -185,14 +185,22 @@ async fn follow(
         projection.name = portal::NAME,
         "this instance now runs the portal projection"
     );
+    // After a hint the new events may still be hidden behind an older transaction that has not
+    // finished (ADR 2), and no second hint comes when it does: look again soon, backing off,
+    // until something is applied or a poll interval has passed.
+    let mut recheck: Option<Duration> = None;
     while !*shutdown.borrow() {
         hints.borrow_and_update();
         if projector.run_once().await? > 0 {
+            recheck = None;
             continue;
         }
+        let wait = recheck.unwrap_or(config.poll_interval);
         tokio::select! {
-            _ = hints.changed() => {}
-            _ = tokio::time::sleep(config.poll_interval) => {}
+            _ = hints.changed() => recheck = Some(Duration::from_millis(5)),
+            () = tokio::time::sleep(wait) => {
+                recheck = recheck.map(|after| after * 2).filter(|after| *after < config.poll_interval);
+            }
             _ = shutdown.changed() => {}
         }
     }

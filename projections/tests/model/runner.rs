@@ -105,3 +105,48 @@ async fn the_running_projector_follows_the_ledger_on_sqlite() {
 async fn only_one_instance_runs_the_projection_on_postgres() {
     two_running_instances_project_every_event_once(Backend::postgres().await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_hidden_behind_an_open_transaction_are_projected_once_it_ends() {
+    let backend = Backend::postgres().await;
+    let config = ProjectorConfig {
+        poll_interval: Duration::from_secs(30),
+        ..ProjectorConfig::default()
+    };
+    let (stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(run(backend.store.clone(), config, stopped));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let AnyStore::Postgres(store) = &backend.store else {
+        unreachable!("a PostgreSQL backend")
+    };
+    // An older transaction with an id holds every reader back (ADR 2); its end sends no hint.
+    let mut older = store.pool().begin().await.unwrap();
+    sqlx::query("select pg_current_xact_id()")
+        .execute(&mut *older)
+        .await
+        .unwrap();
+
+    let history = steps(5)
+        .new_tree(&mut TestRunner::deterministic())
+        .unwrap()
+        .current();
+    let mut model = HistoryModel::new(12);
+    let mut appended = Checkpoint::START;
+    for (index, step) in history.iter().enumerate() {
+        appended = append_step(&backend.store, &mut model, step, index)
+            .await
+            .1
+            .unwrap_or(appended);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let held_back = status(&backend.store).await.unwrap()[0].row.checkpoint;
+    older.rollback().await.unwrap();
+
+    assert!(
+        held_back < appended,
+        "the projector could not pass the open transaction"
+    );
+    projected_past(&backend.store, appended).await;
+    stop.send(true).unwrap();
+    running.await.unwrap().unwrap();
+}
