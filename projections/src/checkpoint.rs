@@ -52,6 +52,62 @@ pub(crate) async fn take_fence(db: &ReadDb, name: &str) -> Result<CheckpointRow,
         .ok_or(ProjectionError::UnknownProjection(name.to_owned()))
 }
 
+/// Takes the projection's row lock as a transaction's first statement.
+///
+/// Every read-model write transaction starts here: on PostgreSQL the live projector and a
+/// rebuild's switch-over then wait for each other on this row before either touches a table,
+/// so they cannot deadlock on table locks; on SQLite the statement is a write, which takes the
+/// database's write lock at once (waiting up to the busy timeout) instead of failing later when
+/// a reading transaction tries to write.
+pub(crate) async fn lock(tx: &mut ReadTx, name: &str) -> Result<(), ProjectionError> {
+    tx.execute(
+        "update projection_checkpoints set fence = fence where name = $1",
+        &[name.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Starts a transaction that writes only tables nobody else uses (a rebuild's fresh set).
+///
+/// On SQLite it must still write first to take the write lock without failing later; on
+/// PostgreSQL it need not hold the row, so the live projector goes on meanwhile.
+pub(crate) async fn lock_for_private_writes(
+    tx: &mut ReadTx,
+    name: &str,
+) -> Result<(), ProjectionError> {
+    if tx.is_postgres() {
+        return Ok(());
+    }
+    lock(tx, name).await
+}
+
+/// Claims a rebuild generation no other rebuild has: one past both the live generation and
+/// every generation claimed before.
+pub(crate) async fn claim_generation(db: &ReadDb, name: &str) -> Result<i64, ProjectionError> {
+    load(db, name).await?;
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "update projection_checkpoints
+         set claimed_generation = case when claimed_generation > generation
+                                       then claimed_generation else generation end + 1
+         where name = $1",
+        &[name.into()],
+    )
+    .await?;
+    let rows = tx
+        .fetch_all(
+            "select claimed_generation from projection_checkpoints where name = $1",
+            &[name.into()],
+        )
+        .await?;
+    tx.commit().await?;
+    rows.first()
+        .and_then(|row| row.first())
+        .and_then(Cell::as_int)
+        .ok_or(ProjectionError::UnknownProjection(name.to_owned()))
+}
+
 /// Moves the checkpoint from `from` to `to`, only if the caller still holds `fence` and nobody
 /// moved it meanwhile.
 ///

@@ -39,9 +39,10 @@ pub async fn rebuild(
         return Err(ProjectionError::UnknownProjection(name.to_owned()));
     }
     let db = ReadDb::of(store);
-    let generation = checkpoint::load(&db, portal::NAME).await?.generation + 1;
+    let generation = checkpoint::claim_generation(&db, portal::NAME).await?;
     let next = TableSet::next(generation);
     let mut tx = db.begin().await?;
+    checkpoint::lock_for_private_writes(&mut tx, portal::NAME).await?;
     schema::drop_all(&mut tx, next).await?;
     schema::create(&mut tx, next).await?;
     tx.commit().await?;
@@ -62,6 +63,7 @@ pub async fn rebuild(
         let Some(last) = events.last() else { break };
         reached = last.checkpoint;
         let mut tx = db.begin().await?;
+        checkpoint::lock_for_private_writes(&mut tx, portal::NAME).await?;
         portal::apply_base(&mut tx, next, &events).await?;
         tx.commit().await?;
         applied += events.len() as u64;
@@ -71,6 +73,7 @@ pub async fn rebuild(
         });
     }
     let mut tx = db.begin().await?;
+    checkpoint::lock_for_private_writes(&mut tx, portal::NAME).await?;
     portal::derive_everything(&mut tx, next).await?;
     tx.commit().await?;
     reached = catch_up(store, &db, next, reached).await?;
@@ -97,6 +100,7 @@ async fn catch_up(
             return Ok(reached);
         };
         let mut tx = db.begin().await?;
+        checkpoint::lock_for_private_writes(&mut tx, portal::NAME).await?;
         portal::apply_batch(&mut tx, next, &events, portal::FULL_RECOMPUTE_AFTER, None).await?;
         tx.commit().await?;
         reached = last.checkpoint;
@@ -113,6 +117,8 @@ async fn switch_over(
     generation: i64,
 ) -> Result<CheckpointRow, ProjectionError> {
     let mut tx = db.begin().await?;
+    // The row first, then the tables: the live projector takes them in the same order.
+    checkpoint::lock(&mut tx, portal::NAME).await?;
     lock_live_tables(&mut tx).await?;
     let events = store.read_all(reached, u32::MAX).await?;
     if let Some(last) = events.last() {
@@ -138,8 +144,8 @@ async fn switch_over(
     checkpoint::load(db, portal::NAME).await
 }
 
-/// On PostgreSQL, takes the live tables' locks before the checkpoint row's, in the same order
-/// as the live projector, so the two wait for each other instead of deadlocking.
+/// On PostgreSQL, takes the live tables' locks once the checkpoint row is held, so that no
+/// reader is half-way through a table when it is dropped.
 async fn lock_live_tables(tx: &mut ReadTx) -> Result<(), ProjectionError> {
     if !tx.is_postgres() {
         return Ok(());

@@ -96,6 +96,7 @@ impl Projector {
         let next = last.checkpoint;
 
         let mut tx = self.db.begin().await?;
+        checkpoint::lock(&mut tx, portal::NAME).await?;
         portal::apply_batch(
             &mut tx,
             TableSet::live(),

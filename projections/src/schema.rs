@@ -6,42 +6,48 @@
 use crate::ProjectionError;
 use crate::db::ReadTx;
 
-/// A set of read-model tables: the live one (`rm_`) or one being rebuilt (`rmnext_`).
+/// A set of read-model tables: the live one (`rm_*`) or the one a rebuild of generation `g`
+/// fills (`rmnext{g}_*`). Each rebuild claims its own generation, so two rebuilds never share
+/// tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TableSet {
-    prefix: &'static str,
-    /// Index names carry the generation: SQLite cannot rename an index, and a renamed table
-    /// keeps its indexes' names.
-    generation: i64,
+    /// `None` for the live tables.
+    rebuilding: Option<i64>,
 }
 
 impl TableSet {
-    /// The tables readers use.
-    pub(crate) const LIVE_PREFIX: &'static str = "rm_";
-    const NEXT_PREFIX: &'static str = "rmnext_";
-
     /// The live tables.
     #[must_use]
     pub fn live() -> Self {
-        Self {
-            prefix: Self::LIVE_PREFIX,
-            generation: 0,
-        }
+        Self { rebuilding: None }
     }
 
-    /// A fresh set for a rebuild of `generation`.
+    /// The fresh set a rebuild of `generation` fills.
     #[must_use]
     pub(crate) fn next(generation: i64) -> Self {
         Self {
-            prefix: Self::NEXT_PREFIX,
-            generation,
+            rebuilding: Some(generation),
         }
     }
 
     /// The full name of one of the model's tables in this set.
     #[must_use]
     pub fn table(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
+        match self.rebuilding {
+            None => format!("rm_{name}"),
+            Some(generation) => format!("rmnext{generation}_{name}"),
+        }
+    }
+
+    /// The prefix of this set's table names.
+    fn prefix(&self) -> String {
+        self.table("")
+    }
+
+    /// Index names carry the generation: SQLite cannot rename an index, and a renamed table
+    /// keeps its indexes' names.
+    fn index_generation(&self) -> i64 {
+        self.rebuilding.unwrap_or(0)
     }
 }
 
@@ -175,8 +181,8 @@ const DDL: &[&str] = &[
 pub(crate) async fn create(tx: &mut ReadTx, set: TableSet) -> Result<(), ProjectionError> {
     for statement in DDL {
         let sql = statement
-            .replace("{t}", set.prefix)
-            .replace("{g}", &set.generation.to_string());
+            .replace("{t}", &set.prefix())
+            .replace("{g}", &set.index_generation().to_string());
         tx.execute(&sql, &[]).await?;
     }
     Ok(())

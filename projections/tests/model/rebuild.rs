@@ -96,3 +96,51 @@ async fn a_rebuild_equals_incremental_projection_on_sqlite() {
 async fn a_rebuild_equals_incremental_projection_on_postgres() {
     rebuilding_gives_the_same_rows_as_incremental_projection(Backend::postgres().await).await;
 }
+
+async fn two_rebuilds_at_once_leave_a_complete_model(backend: Backend) {
+    let mut runner = TestRunner::deterministic();
+    let mut model = HistoryModel::new(21);
+    let history = steps(40).new_tree(&mut runner).unwrap().current();
+    let mut appended = None;
+    for (index, step) in history.iter().enumerate() {
+        appended = append_step(&backend.store, &mut model, step, index)
+            .await
+            .1
+            .or(appended);
+    }
+    let mut projector = Projector::start(backend.store.clone(), ProjectorConfig::default())
+        .await
+        .unwrap();
+    while projector.checkpoint() < appended.unwrap() {
+        projector.catch_up().await.unwrap();
+    }
+    let expected = query::dump(&backend.db).await.unwrap();
+
+    let (first, second) = tokio::join!(
+        rebuild(&backend.store, "portal", &|_| {}),
+        rebuild(&backend.store, "portal", &|_| {}),
+    );
+
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_ne!(
+        first.generation, second.generation,
+        "each rebuild built its own tables"
+    );
+    let live = query::dump(&backend.db).await.unwrap();
+    for ((table, before), (_, after)) in expected.iter().zip(&live) {
+        assert_eq!(
+            before, after,
+            "table {table} is complete after two rebuilds at once"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rebuilds_at_once_leave_a_complete_model_on_sqlite() {
+    two_rebuilds_at_once_leave_a_complete_model(Backend::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rebuilds_at_once_leave_a_complete_model_on_postgres() {
+    two_rebuilds_at_once_leave_a_complete_model(Backend::postgres().await).await;
+}

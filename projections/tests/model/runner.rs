@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ledgerdesk_domain::LedgerState;
 use ledgerdesk_domain::testing::history::{HistoryModel, steps};
-use ledgerdesk_projections::{ProjectorConfig, run, status};
+use ledgerdesk_projections::{ProjectorConfig, rebuild, run, status};
 use ledgerdesk_store::{AnyStore, Checkpoint};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -149,4 +149,60 @@ async fn events_hidden_behind_an_open_transaction_are_projected_once_it_ends() {
     projected_past(&backend.store, appended).await;
     stop.send(true).unwrap();
     running.await.unwrap().unwrap();
+}
+
+async fn rebuilds_beside_the_running_projector_succeed(backend: Backend) {
+    let config = ProjectorConfig {
+        poll_interval: Duration::from_millis(50),
+        batch_size: 5,
+        ..ProjectorConfig::default()
+    };
+    let (stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(run(backend.store.clone(), config, stopped));
+    let mut model = HistoryModel::new(13);
+    let history = steps(60)
+        .new_tree(&mut TestRunner::deterministic())
+        .unwrap()
+        .current();
+    let mut streams = BTreeSet::new();
+    let mut appended = Checkpoint::START;
+
+    for (index, step) in history.iter().enumerate() {
+        let (new_streams, last) = append_step(&backend.store, &mut model, step, index).await;
+        streams.extend(new_streams);
+        appended = last.unwrap_or(appended);
+        if index % 15 == 7 {
+            rebuild(&backend.store, "portal", &|_| {})
+                .await
+                .expect("a rebuild beside the projector succeeds");
+        }
+    }
+    projected_past(&backend.store, appended).await;
+
+    let mut ledger = LedgerState::default();
+    fold(
+        &backend.store,
+        &mut ledger,
+        &streams,
+        Checkpoint::START,
+        appended,
+    )
+    .await;
+    let found = differences(&backend.db, &ledger, &model).await;
+    assert!(
+        found.is_empty(),
+        "the model equals the rule after the rebuilds: {found:?}"
+    );
+    stop.send(true).unwrap();
+    running.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuilds_beside_the_running_projector_succeed_on_sqlite() {
+    rebuilds_beside_the_running_projector_succeed(Backend::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuilds_beside_the_running_projector_succeed_on_postgres() {
+    rebuilds_beside_the_running_projector_succeed(Backend::postgres().await).await;
 }
