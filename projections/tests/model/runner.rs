@@ -15,13 +15,13 @@ use crate::harness::{Backend, append_step, differences, fold};
 
 /// Waits until the portal checkpoint has passed `target`.
 async fn projected_past(store: &AnyStore, target: Checkpoint) {
-    for _ in 0..1000 {
+    for _ in 0..3000 {
         if status(store).await.unwrap()[0].row.checkpoint >= target {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the running projector did not reach the appended events in ten seconds");
+    panic!("the running projector did not reach the appended events in thirty seconds");
 }
 
 async fn two_running_instances_project_every_event_once(backend: Backend) {
