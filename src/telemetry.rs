@@ -1,4 +1,5 @@
-//! Logging setup: one `tracing` subscriber, filtered by `RUST_LOG` (default `info`).
+//! Logging setup: one `tracing` subscriber, filtered by `RUST_LOG` (default `info`, with the
+//! database driver's notices at `warn`).
 
 use tracing_subscriber::EnvFilter;
 
@@ -6,7 +7,8 @@ use crate::cli::LogFormat;
 
 /// Installs the process's subscriber; logs go to standard error.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

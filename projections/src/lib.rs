@@ -21,6 +21,18 @@ pub use crate::rebuild::{RebuildProgress, rebuild};
 pub use crate::runner::{Projector, ProjectorConfig, run};
 pub use crate::status::{ProjectionStatus, status};
 
+/// An error with its causes, for logs: `outer: inner: innermost`.
+pub(crate) fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// What can go wrong while projecting.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {

@@ -146,7 +146,10 @@ pub async fn run(
                 continue;
             }
             Err(err) => {
-                tracing::warn!(error = %err, "could not try to become the active portal projector, retrying");
+                tracing::warn!(
+                    error = crate::with_causes(&err),
+                    "could not try to become the active portal projector, retrying"
+                );
                 pause(&mut shutdown, config.poll_interval).await;
                 continue;
             }
@@ -162,11 +165,17 @@ pub async fn run(
             Err(
                 err @ (ProjectionError::Decode { .. } | ProjectionError::UnexpectedStream { .. }),
             ) => {
-                tracing::error!(error = %err, "the portal projection cannot read the ledger and stops");
+                tracing::error!(
+                    error = crate::with_causes(&err),
+                    "the portal projection cannot read the ledger and stops"
+                );
                 return Err(err);
             }
             Err(err) => {
-                tracing::warn!(error = %err, "the portal projection failed a batch, retrying");
+                tracing::warn!(
+                    error = crate::with_causes(&err),
+                    "the portal projection failed a batch, retrying"
+                );
                 pause(&mut shutdown, config.poll_interval).await;
             }
         }

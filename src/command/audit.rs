@@ -13,7 +13,7 @@ use crate::cli::DatabaseArgs;
 /// # Errors
 /// When the database cannot be opened or read.
 pub async fn verify(database: &DatabaseArgs) -> anyhow::Result<ExitCode> {
-    let store = AnyStore::connect(&database.database_url)
+    let store = AnyStore::open_existing(&database.database_url)
         .await
         .context("failed to open the database")?;
     let report = store

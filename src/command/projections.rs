@@ -15,7 +15,7 @@ use crate::cli::DatabaseArgs;
 /// # Errors
 /// When the database cannot be opened or read.
 pub async fn status(database: &DatabaseArgs) -> anyhow::Result<ExitCode> {
-    let store = AnyStore::connect(&database.database_url)
+    let store = AnyStore::open_existing(&database.database_url)
         .await
         .context("failed to open the database")?;
     let statuses = ledgerdesk_projections::status(&store)
@@ -47,7 +47,12 @@ pub async fn status(database: &DatabaseArgs) -> anyhow::Result<ExitCode> {
 /// # Errors
 /// When the name is unknown or the rebuild fails; the live read model is then untouched.
 pub async fn rebuild(database: &DatabaseArgs, name: Option<&str>) -> anyhow::Result<ExitCode> {
-    let store = AnyStore::connect(&database.database_url)
+    if let Some(name) = name
+        && name != portal::NAME
+    {
+        anyhow::bail!("unknown projection {name:?}; known: {}", portal::NAME);
+    }
+    let store = AnyStore::open_existing(&database.database_url)
         .await
         .context("failed to open the database")?;
     let names = match name {
@@ -72,12 +77,12 @@ pub async fn rebuild(database: &DatabaseArgs, name: Option<&str>) -> anyhow::Res
             .await
             .with_context(|| format!("failed to rebuild the {name} projection"))?;
         bar.finish_and_clear();
-        tracing::info!(
-            projection.name = %name,
-            generation = row.generation,
-            event.seq = row.checkpoint.position,
-            "the rebuilt read model is live"
-        );
+        writeln!(
+            std::io::stdout().lock(),
+            "rebuilt {name}: generation {}, up to position {}",
+            row.generation,
+            row.checkpoint.position
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

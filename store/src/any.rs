@@ -34,6 +34,18 @@ impl AnyStore {
         )))
     }
 
+    /// Opens an existing store at `url`: like [`AnyStore::connect`], except that an SQLite file
+    /// that does not exist is an error instead of a new, empty ledger.
+    ///
+    /// # Errors
+    /// As [`AnyStore::connect`].
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            return Ok(Self::Sqlite(SqliteStore::open_existing(url).await?));
+        }
+        Self::connect(url).await
+    }
+
     /// The backend's name, for logs and reports.
     #[must_use]
     pub fn backend(&self) -> &'static str {

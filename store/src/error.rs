@@ -21,12 +21,10 @@ pub enum StoreError {
     /// The idempotency key was used before for a request with other content.
     #[error("idempotency key was already used for a different request")]
     IdempotencyKeyReused,
-    /// An event id that the ledger already holds; nothing was written.
-    #[error("event {event_id} is already in the ledger")]
-    DuplicateEventId {
-        /// The id that was already taken.
-        event_id: uuid::Uuid,
-    },
+    /// An event id of the batch is already in the ledger, or appears twice in the batch;
+    /// nothing was written.
+    #[error("an event id of the batch is already in the ledger or appears twice in the batch")]
+    DuplicateEventId,
     /// The request itself is not valid (for example an empty batch).
     #[error("invalid append: {0}")]
     InvalidAppend(&'static str),
@@ -72,7 +70,6 @@ pub(crate) fn classify_unique_violation(
     stream: &StreamName,
     expected: ExpectedVersion,
     actual: u64,
-    event_ids: &[uuid::Uuid],
 ) -> StoreError {
     let constraint = match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint().map(str::to_owned),
@@ -88,8 +85,7 @@ pub(crate) fn classify_unique_violation(
     let on_stream_version = constraint.as_deref() == Some("events_stream_version_key")
         || message.contains("events.stream, events.version");
     if on_event_id {
-        let event_id = event_ids.first().copied().unwrap_or_default();
-        return StoreError::DuplicateEventId { event_id };
+        return StoreError::DuplicateEventId;
     }
     if on_stream_version {
         return StoreError::Conflict {

@@ -45,6 +45,10 @@ pub enum InvalidEvent {
     /// The data must be a JSON object.
     #[error("event data must be a JSON object")]
     Data,
+    /// Numbers in the data must be integers: PostgreSQL's `jsonb` rewrites other numbers
+    /// (`-0.0`, `1e2`), which would change the bytes the hash covers.
+    #[error("event data may only hold integer numbers")]
+    FractionalNumber,
 }
 
 impl NewEvent {
@@ -73,6 +77,9 @@ impl NewEvent {
         }
         if !data.is_object() {
             return Err(InvalidEvent::Data);
+        }
+        if !integers_only(&data) {
+            return Err(InvalidEvent::FractionalNumber);
         }
 
         Ok(Self {
@@ -122,6 +129,15 @@ impl NewEvent {
     }
 }
 
+fn integers_only(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(number) => number.is_i64() || number.is_u64(),
+        serde_json::Value::Array(items) => items.iter().all(integers_only),
+        serde_json::Value::Object(map) => map.values().all(integers_only),
+        serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::String(_) => true,
+    }
+}
+
 /// An event read back from the ledger, already upcast to its type's current schema version.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordedEvent {
@@ -149,4 +165,82 @@ pub struct RecordedEvent {
     pub occurred_at: DateTime<Utc>,
     /// When the store recorded it.
     pub recorded_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use ledgerdesk_domain::{Actor, Channel, EventId};
+
+    use super::{InvalidEvent, Metadata, NewEvent};
+
+    fn build(
+        event_type: &str,
+        version: u16,
+        data: serde_json::Value,
+    ) -> Result<NewEvent, InvalidEvent> {
+        let metadata = Metadata {
+            actor: Actor::System,
+            channel: Channel::Cli,
+            correlation_id: uuid::Uuid::nil(),
+            causation_id: None,
+        };
+        NewEvent::new(
+            EventId::from_uuid(uuid::Uuid::nil()),
+            event_type,
+            version,
+            data,
+            metadata,
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn events_that_could_not_be_stored_faithfully_are_refused() {
+        let cases = [
+            (
+                "Service.Created",
+                1,
+                serde_json::json!({}),
+                "upper case in the type",
+            ),
+            ("", 1, serde_json::json!({}), "an empty type"),
+            (
+                "service.created",
+                0,
+                serde_json::json!({}),
+                "schema version zero",
+            ),
+            (
+                "service.created",
+                1,
+                serde_json::json!([1, 2]),
+                "data that is not an object",
+            ),
+            (
+                "service.created",
+                1,
+                serde_json::json!({"price": 1.5}),
+                "a fractional number",
+            ),
+            (
+                "service.created",
+                1,
+                serde_json::json!({"a": [{"b": -0.0}]}),
+                "a nested float",
+            ),
+        ];
+
+        for (event_type, version, data, message) in cases {
+            assert!(
+                build(event_type, version, data).is_err(),
+                "{message} is refused"
+            );
+        }
+        let fine = serde_json::json!({"n": -3, "big": u64::MAX, "s": "1.5", "none": null});
+        assert!(
+            build("service.created", 1, fine).is_ok(),
+            "integers, strings and nulls are fine"
+        );
+    }
 }

@@ -229,13 +229,9 @@ impl EventStore for PgStore {
         let current_version = u64::try_from(current_version).unwrap_or(0);
         let last_hash = last_hash.and_then(|bytes| Hash::try_from(bytes.as_slice()).ok());
         let planned = plan(stream, expected, current_version, last_hash, events)?;
-
-        let event_ids: Vec<_> = events.iter().map(|e| e.event_id().as_uuid()).collect();
         let inserted = Self::insert_events(&mut tx, stream, &planned)
             .await
-            .map_err(|err| {
-                classify_unique_violation(err, stream, expected, current_version, &event_ids)
-            })?;
+            .map_err(|err| classify_unique_violation(err, stream, expected, current_version))?;
         let outcome = outcome_of(stream, &planned, &inserted)?;
 
         if let Some(idempotency) = idempotency {
@@ -311,16 +307,29 @@ impl EventStore for PgStore {
 
     #[tracing::instrument(name = "store.verify", skip_all)]
     async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One snapshot for the events and the stream heads, so appends running meanwhile
+        // cannot look like truncated streams.
+        sqlx::query("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
         let mut verifier = Verifier::default();
         let sql = format!("{SELECT_COLUMNS} order by stream, version");
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut rows = sqlx::query(&sql).fetch(&mut *tx);
         while let Some(row) = rows.try_next().await? {
-            verifier.check(&stored_row(&row)?)?;
+            match stored_row(&row) {
+                Ok(stored) => verifier.check(&stored),
+                Err(_) => verifier.unreadable(
+                    row.try_get("stream").unwrap_or_default(),
+                    row.try_get("version").unwrap_or_default(),
+                    row.try_get("position").ok(),
+                ),
+            }
         }
         drop(rows);
 
         let heads = sqlx::query("select stream, version, last_hash from streams order by stream")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await?
             .iter()
             .map(|row| {
@@ -333,6 +342,7 @@ impl EventStore for PgStore {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        tx.commit().await?;
         Ok(verifier.finish(&heads))
     }
 

@@ -46,8 +46,21 @@ impl SqliteStore {
     /// [`StoreError::Database`] when the file cannot be opened, [`StoreError::Migrate`] when a
     /// migration fails.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::open(url, true).await
+    }
+
+    /// Opens the database at `url` only if the file exists, and applies pending migrations:
+    /// for commands that inspect a ledger, where a mistyped path must not look like an empty one.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::connect`], and [`StoreError::Database`] when the file does not exist.
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        Self::open(url, false).await
+    }
+
+    async fn open(url: &str, create: bool) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // Full: a committed append survives a power cut, not only a crash of the process.
             .synchronous(SqliteSynchronous::Full)
@@ -155,8 +168,6 @@ impl EventStore for SqliteStore {
             .try_get::<Option<Vec<u8>>, _>("last_hash")?
             .and_then(|bytes| Hash::try_from(bytes.as_slice()).ok());
         let planned = plan(stream, expected, current_version, last_hash, events)?;
-
-        let event_ids: Vec<_> = events.iter().map(|e| e.event_id().as_uuid()).collect();
         let positions = match Self::insert_events(&mut tx, stream, &planned).await {
             Ok(positions) => positions,
             Err(StoreError::Database(err)) => {
@@ -165,7 +176,6 @@ impl EventStore for SqliteStore {
                     stream,
                     expected,
                     current_version,
-                    &event_ids,
                 ));
             }
             Err(other) => return Err(other),
@@ -243,16 +253,26 @@ impl EventStore for SqliteStore {
 
     #[tracing::instrument(name = "store.verify", skip_all)]
     async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One read transaction is one snapshot in WAL mode, for the events and the heads alike,
+        // so appends running meanwhile cannot look like truncated streams.
         let mut verifier = Verifier::default();
         let sql = format!("{SELECT_COLUMNS} order by stream, version");
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut rows = sqlx::query(&sql).fetch(&mut *tx);
         while let Some(row) = rows.try_next().await? {
-            verifier.check(&stored_row(&row)?)?;
+            match stored_row(&row) {
+                Ok(stored) => verifier.check(&stored),
+                Err(_) => verifier.unreadable(
+                    row.try_get("stream").unwrap_or_default(),
+                    row.try_get("version").unwrap_or_default(),
+                    row.try_get("position").ok(),
+                ),
+            }
         }
         drop(rows);
 
         let heads = sqlx::query("select stream, version, last_hash from streams order by stream")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await?
             .iter()
             .map(|row| {
@@ -265,6 +285,7 @@ impl EventStore for SqliteStore {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        tx.commit().await?;
         Ok(verifier.finish(&heads))
     }
 

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::StoreError;
 use crate::hash::{GENESIS, Hash, link_hash};
 use crate::row::StoredRow;
 
@@ -52,6 +51,9 @@ pub enum LinkProblem {
     /// The stream's recorded head is beyond its last stored event, or its last hash differs:
     /// events were removed from the end.
     TruncatedStream,
+    /// The stored row cannot be read at all (a column holds what its type forbids): it was
+    /// changed outside the store.
+    Unreadable,
 }
 
 /// Folds stored rows, ordered by stream then version, into a report.
@@ -76,8 +78,19 @@ pub(crate) struct StreamHead {
 }
 
 impl Verifier {
+    /// Records a row that could not even be read, and moves on.
+    pub(crate) fn unreadable(&mut self, stream: String, version: i64, position: Option<i64>) {
+        self.report.events += 1;
+        self.report.broken.push(BrokenLink {
+            stream,
+            version: u64::try_from(version).unwrap_or(0),
+            position,
+            problem: LinkProblem::Unreadable,
+        });
+    }
+
     /// Checks the next row.
-    pub(crate) fn check(&mut self, row: &StoredRow) -> Result<(), StoreError> {
+    pub(crate) fn check(&mut self, row: &StoredRow) {
         let new_stream = self.current.as_ref().is_none_or(|c| c.stream != row.stream);
         if new_stream {
             self.close_stream();
@@ -89,10 +102,13 @@ impl Verifier {
             });
         }
         let Some(cursor) = self.current.as_mut() else {
-            return Ok(());
+            return;
         };
-        let fields = row.hashed_fields()?;
-        let stored = row.stored_hash()?;
+        let (Ok(fields), Ok(stored)) = (row.hashed_fields(), row.stored_hash()) else {
+            let (stream, version) = (row.stream.clone(), row.version);
+            self.unreadable(stream, version, Some(row.position));
+            return;
+        };
 
         if fields.version != cursor.version + 1 {
             self.report.broken.push(BrokenLink {
@@ -113,7 +129,6 @@ impl Verifier {
         cursor.version = fields.version;
         cursor.last_hash = stored;
         self.report.events += 1;
-        Ok(())
     }
 
     /// Compares the recorded stream heads with the chains seen and finishes the report.

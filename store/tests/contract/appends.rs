@@ -215,10 +215,7 @@ pub(crate) async fn a_batch_whose_last_event_fails_writes_nothing(backend: &impl
         .await
         .unwrap_err();
 
-    assert!(
-        matches!(err, StoreError::DuplicateEventId { .. }),
-        "got {err:?}"
-    );
+    assert!(matches!(err, StoreError::DuplicateEventId), "got {err:?}");
     assert!(
         store.read_stream(&stream, 0).await.unwrap().is_empty(),
         "no event of the batch"
@@ -241,6 +238,29 @@ pub(crate) async fn a_batch_whose_last_event_fails_writes_nothing(backend: &impl
     assert_eq!(
         retried.first_version, 1,
         "the stream starts afresh after the failed batch"
+    );
+}
+
+pub(crate) async fn a_batch_carrying_one_event_id_twice_writes_nothing(backend: &impl TestBackend) {
+    let store = backend.store();
+    let stream = new_stream("twice");
+    let event = numbered(1);
+
+    let err = store
+        .append(
+            &stream,
+            ExpectedVersion::NoStream,
+            &[event.clone(), numbered(2), event],
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, StoreError::DuplicateEventId), "got {err:?}");
+    assert_eq!(
+        store.stream_version(&stream).await.unwrap(),
+        0,
+        "nothing was written"
     );
 }
 

@@ -26,6 +26,9 @@ pub(crate) trait TestBackend {
 
     /// Deletes one stored event behind the store's back, as an intruder would.
     async fn delete_event(&self, position: i64);
+
+    /// Makes one stored event unreadable (a column no longer holds its type's values).
+    async fn break_event(&self, position: i64);
 }
 
 pub(crate) struct PgBackend {
@@ -89,6 +92,18 @@ impl TestBackend for PgBackend {
         self.execute("delete from events where position = $1", position)
             .await;
     }
+
+    async fn break_event(&self, position: i64) {
+        sqlx::query("alter table events drop constraint events_hash_length")
+            .execute(self.store.pool())
+            .await
+            .unwrap();
+        self.execute(
+            "update events set hash = '\\x00' where position = $1",
+            position,
+        )
+        .await;
+    }
 }
 
 pub(crate) struct SqliteBackend {
@@ -147,6 +162,15 @@ impl TestBackend for SqliteBackend {
         self.execute(
             "drop trigger events_refuse_delete",
             "delete from events where position = $1",
+            position,
+        )
+        .await;
+    }
+
+    async fn break_event(&self, position: i64) {
+        self.execute(
+            "drop trigger events_refuse_update",
+            "update events set data = '{not json' where position = $1",
             position,
         )
         .await;

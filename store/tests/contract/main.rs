@@ -45,6 +45,7 @@ contract!(
     appends::two_concurrent_appends_with_the_same_expected_version_let_exactly_one_win,
     appends::twenty_concurrent_any_appends_to_one_stream_all_persist_in_order,
     appends::a_batch_whose_last_event_fails_writes_nothing,
+    appends::a_batch_carrying_one_event_id_twice_writes_nothing,
     appends::an_empty_batch_is_refused,
     appends::an_idempotent_replay_returns_the_first_result_and_appends_nothing,
     appends::an_idempotency_key_reused_with_other_content_is_refused,
@@ -57,4 +58,6 @@ contract!(
     verification::an_untouched_ledger_verifies,
     verification::tampering_with_one_stored_event_makes_verify_name_that_event,
     verification::removing_the_last_event_of_a_stream_is_detected,
+    verification::verify_holds_while_appends_run,
+    verification::an_unreadable_row_is_named_not_fatal,
 );

@@ -94,3 +94,64 @@ pub(crate) async fn removing_the_last_event_of_a_stream_is_detected(backend: &im
     assert_eq!(report.broken[0].problem, LinkProblem::TruncatedStream);
     assert_eq!(report.broken[0].stream, victim.as_str());
 }
+
+pub(crate) async fn verify_holds_while_appends_run(backend: &impl TestBackend) {
+    let store = backend.store();
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for n in 0..150 {
+                let stream = new_stream("busy");
+                store
+                    .append(&stream, ExpectedVersion::NoStream, &[numbered(n)], None)
+                    .await
+                    .unwrap();
+                store
+                    .append(&stream, ExpectedVersion::Exact(1), &[numbered(n)], None)
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+
+    let mut verifications = 0;
+    while !writer.is_finished() {
+        let report = store.verify().await.unwrap();
+        assert!(
+            report.is_intact(),
+            "appends running meanwhile are no tampering: {report:?}"
+        );
+        verifications += 1;
+    }
+    writer.await.unwrap();
+
+    assert!(verifications > 1, "verify ran while the appends did");
+}
+
+pub(crate) async fn an_unreadable_row_is_named_not_fatal(backend: &impl TestBackend) {
+    let store = backend.store();
+    let victim = new_stream("victim");
+    store
+        .append(
+            &victim,
+            ExpectedVersion::NoStream,
+            &[numbered(1), numbered(2)],
+            None,
+        )
+        .await
+        .unwrap();
+    let position = store.read_stream(&victim, 0).await.unwrap()[0].position;
+
+    backend.break_event(position).await;
+    let report = store.verify().await.unwrap();
+
+    let link = report
+        .broken
+        .iter()
+        .find(|link| link.position == Some(position));
+    let link = link.expect("verify names the unreadable event");
+    assert_eq!(
+        (link.stream.as_str(), link.problem),
+        (victim.as_str(), LinkProblem::Unreadable)
+    );
+}
