@@ -71,7 +71,7 @@ pub enum ProjectionsCommand {
 /// Audit subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every stream's hash chain and name the first broken link of each.
+    /// Check every stream's hash chain and name every broken link; exits 1 when one is broken.
     Verify(DatabaseArgs),
 }
 
