@@ -39,6 +39,8 @@ pub async fn rebuild(
         return Err(ProjectionError::UnknownProjection(name.to_owned()));
     }
     let db = ReadDb::of(store);
+    // FIXME(#3): a rebuild that crashes leaves its rmnext{g}_* tables behind (harmless, never
+    // read); drop the sets of older, unfinished generations at the next switch-over.
     let generation = checkpoint::claim_generation(&db, portal::NAME).await?;
     let next = TableSet::next(generation);
     let mut tx = db.begin().await?;
