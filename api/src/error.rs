@@ -9,6 +9,7 @@ use ledgerdesk_domain::InvalidValue;
 use ledgerdesk_domain::company::CompanyError;
 use ledgerdesk_domain::customer::CustomerError;
 use ledgerdesk_domain::incident::IncidentError;
+use ledgerdesk_domain::portal_settings::PortalSettingsError;
 use ledgerdesk_domain::service::ServiceError;
 use ledgerdesk_domain::user::UserError;
 use ledgerdesk_projections::ProjectionError;
@@ -235,6 +236,16 @@ impl From<CustomerError> for ApiError {
             CustomerError::WelcomeLinkAlreadyExpired => "welcome_link_expired",
         };
         Self::rule(code, err.to_string())
+    }
+}
+
+impl From<PortalSettingsError> for ApiError {
+    fn from(err: PortalSettingsError) -> Self {
+        match err {
+            PortalSettingsError::AssigneeInactive { .. } => {
+                Self::rule("user_deactivated", err.to_string())
+            }
+        }
     }
 }
 

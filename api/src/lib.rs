@@ -165,6 +165,20 @@ pub fn app(state: AppState) -> Router {
             post(staff::incidents::comment_on_incident),
         )
         .route(
+            "/api/incidents/{id}/history",
+            get(staff::audit::show_incident_history),
+        )
+        .route(
+            "/api/incidents/{id}/access",
+            get(staff::audit::show_incident_access),
+        )
+        .route("/api/audit/events", get(staff::audit::list_audit_events))
+        .route(
+            "/api/portal-settings",
+            get(staff::portal_settings::show_portal_settings)
+                .put(staff::portal_settings::set_portal_settings),
+        )
+        .route(
             "/portal/api/session",
             post(portal::session::sign_in).delete(portal::session::sign_out),
         )
@@ -185,6 +199,14 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/portal/api/incidents/{id}/comments",
             post(portal::incidents::comment_on_my_incident),
+        )
+        .route(
+            "/portal/api/company/customers",
+            get(portal::company::list_colleagues).post(portal::company::add_colleague),
+        )
+        .route(
+            "/portal/api/company/customers/{id}",
+            patch(portal::company::change_colleague),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

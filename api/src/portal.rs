@@ -1,6 +1,8 @@
-//! The portal API (`/portal/api`): customer sign-in and what a signed-in customer may read.
+//! The portal API (`/portal/api`): customer sign-in, what a signed-in customer may read and
+//! log, and company admins' colleagues.
 //! Every incident read here must go through `ledgerdesk_projections::query::visible_incidents_sql`.
 
+pub(crate) mod company;
 pub(crate) mod incidents;
 pub(crate) mod me;
 pub(crate) mod session;

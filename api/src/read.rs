@@ -162,6 +162,27 @@ pub(crate) async fn customer(db: &ReadDb, id: CustomerId) -> Result<CustomerView
     })
 }
 
+/// The customers of a company, by name: what a company admin sees of their colleagues.
+pub(crate) async fn company_customers(
+    db: &ReadDb,
+    company_id: CompanyId,
+) -> Result<Vec<CustomerView>, ApiError> {
+    let sql = format!(
+        "select customer_id
+         from {}
+         where company_id = $1
+         order by name, customer_id",
+        table("customers")
+    );
+    let rows = db.fetch_all(&sql, &[company_id.to_string().into()]).await?;
+    let mut customers = Vec::with_capacity(rows.len());
+    for row in rows {
+        let customer_id = CustomerId::parse(&text(&row, 0)).map_err(ApiError::internal)?;
+        customers.push(customer(db, customer_id).await?);
+    }
+    Ok(customers)
+}
+
 pub(crate) async fn user(db: &ReadDb, id: UserId) -> Result<UserView, ApiError> {
     let sql = format!(
         "select user_id, name, email, role, active from {} where user_id = $1",

@@ -1,8 +1,10 @@
-//! The staff API (`/api`): sign-in and the directory an admin manages.
+//! The staff API (`/api`): sign-in, the directory an admin manages, incidents and audit.
 
+pub(crate) mod audit;
 pub(crate) mod companies;
 pub(crate) mod customers;
 pub(crate) mod incidents;
+pub(crate) mod portal_settings;
 pub(crate) mod services;
 pub(crate) mod session;
 pub(crate) mod users;

@@ -9,9 +9,12 @@
 )]
 
 mod audit;
+mod audit_api;
+mod company_admin;
 mod harness;
 mod incidents;
 mod migrate;
+mod portal_settings;
 mod projections;
 mod serve;
 mod tidy;

@@ -203,7 +203,7 @@ fn commands(body: &CustomerChanges, changes: Changes) -> Vec<CustomerCommand> {
 }
 
 /// The company's current services from its stream: 422 `unknown_company` when it does not exist.
-async fn company_facts(
+pub(crate) async fn company_facts(
     store: &AnyStore,
     company_id: Option<CompanyId>,
 ) -> Result<Option<CompanyServices>, ApiError> {
@@ -224,7 +224,7 @@ async fn company_facts(
 }
 
 /// A valid email no other customer has: 422 `invalid_value` or 409 `email_taken` otherwise.
-async fn unique_email(
+pub(crate) async fn unique_email(
     state: &AppState,
     email: &str,
     except: Option<CustomerId>,
@@ -248,7 +248,7 @@ async fn hash_optional(password: Option<String>) -> Result<Option<PasswordHash>,
 
 /// Welcome emails need the notifier and its one-time links (#5); until then they are refused
 /// rather than silently dropped.
-fn refuse_welcome_email(requested: bool) -> Result<(), ApiError> {
+pub(crate) fn refuse_welcome_email(requested: bool) -> Result<(), ApiError> {
     if requested {
         return Err(ApiError::rule(
             "welcome_email_unavailable",

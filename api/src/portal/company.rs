@@ -1,0 +1,192 @@
+//! Company admins' colleague endpoints: `GET`/`POST /portal/api/company/customers` and
+//! `PATCH /portal/api/company/customers/{id}`, checked by the domain's `company_admin` policy.
+//!
+//! The acting customer and the colleague are loaded from their streams, so the policy sees the
+//! ledger as it is. A customer who is not a company admin gets 403; a customer outside the
+//! admin's company gets 404, exactly as one that does not exist (DESIGN §3.1).
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use ledgerdesk_domain::company_admin::{
+    self, CompanyAdminError, authorise_add_colleague, authorise_colleague_command,
+};
+use ledgerdesk_domain::customer::{Customer, CustomerCommand, CustomerState, RegisterCustomer};
+use ledgerdesk_domain::value::Name;
+use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, StreamName};
+use ledgerdesk_store::{AnyStore, ExpectedVersion};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::json::{Body, PathId};
+use crate::portal::writer;
+use crate::read::{self, CustomerView};
+use crate::session::CustomerSession;
+use crate::staff::customers::{company_facts, refuse_welcome_email, unique_email};
+use crate::write::{decide_all, load, retry_on_conflict};
+
+/// The body of `POST /portal/api/company/customers`: a plain colleague in the admin's company.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewColleague {
+    name: String,
+    email: String,
+    #[serde(default)]
+    portal_access: bool,
+    #[serde(default)]
+    services: BTreeSet<ServiceId>,
+    #[serde(default)]
+    send_welcome_email: bool,
+}
+
+/// The body of `PATCH /portal/api/company/customers/{id}`: portal access and services only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ColleagueChanges {
+    portal_access: Option<bool>,
+    services: Option<BTreeSet<ServiceId>>,
+    #[serde(default)]
+    send_welcome_email: bool,
+}
+
+/// The admin's colleagues, themselves included: `{"items": [customer], "next_cursor": null}`.
+pub(crate) async fn list_colleagues(
+    State(state): State<AppState>,
+    session: CustomerSession,
+) -> Result<Json<Value>, ApiError> {
+    let admin = acting_customer(state.store(), session.customer_id).await?;
+    let company_id = administered(&admin)?;
+
+    let colleagues = read::company_customers(state.db(), company_id).await?;
+    Ok(Json(json!({"items": colleagues, "next_cursor": null})))
+}
+
+/// Adds a colleague to the admin's company: 201 with the customer.
+pub(crate) async fn add_colleague(
+    State(state): State<AppState>,
+    session: CustomerSession,
+    Body(body): Body<NewColleague>,
+) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
+    let admin = acting_customer(state.store(), session.customer_id).await?;
+    let company_id = administered(&admin)?;
+    refuse_welcome_email(body.send_welcome_email)?;
+    let name = Name::parse(&body.name)?;
+    let email = unique_email(&state, &body.email, None).await?;
+
+    let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
+    let register = RegisterCustomer {
+        customer_id,
+        name,
+        email,
+        company: company_facts(state.store(), Some(company_id)).await?,
+        portal_access: body.portal_access,
+        password_hash: None,
+        company_admin: false,
+        see_company_incidents: false,
+        services: body.services,
+        welcome_email: None,
+    };
+    authorise_add_colleague(&admin, &register).map_err(refusal)?;
+    let events = decide_all(
+        CustomerState::default(),
+        vec![CustomerCommand::Register(register)],
+    )?;
+    writer(&state, session)
+        .append::<CustomerState>(
+            &StreamName::customer(customer_id),
+            ExpectedVersion::NoStream,
+            &events,
+        )
+        .await?;
+
+    let customer = read::customer(state.db(), customer_id).await?;
+    Ok((StatusCode::CREATED, Json(customer)))
+}
+
+/// Grants or revokes a colleague's portal access and sets their services within the company:
+/// 200 with the customer.
+pub(crate) async fn change_colleague(
+    State(state): State<AppState>,
+    session: CustomerSession,
+    PathId(colleague_id): PathId<CustomerId>,
+    Body(body): Body<ColleagueChanges>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let stream = StreamName::customer(colleague_id);
+    let acting_id = session.customer_id;
+    let writer = writer(&state, session);
+
+    retry_on_conflict(|| async {
+        let admin = acting_customer(state.store(), acting_id).await?;
+        let company_id = administered(&admin)?;
+        let loaded = load::<CustomerState>(state.store(), &stream).await?;
+        let colleague = loaded.state.customer().ok_or(ApiError::NotFound)?;
+        if !company_admin::can_list_colleague(&admin, colleague) {
+            return Err(ApiError::NotFound);
+        }
+        refuse_welcome_email(body.send_welcome_email)?;
+        let commands = colleague_commands(&state, &body, company_id).await?;
+        for cmd in &commands {
+            authorise_colleague_command(&admin, colleague, cmd).map_err(refusal)?;
+        }
+        let events = decide_all(loaded.state, commands)?;
+        writer
+            .append::<CustomerState>(&stream, ExpectedVersion::Exact(loaded.version), &events)
+            .await
+    })
+    .await?;
+
+    Ok(Json(read::customer(state.db(), colleague_id).await?))
+}
+
+/// Services first (checked against the company's services now), then portal access.
+async fn colleague_commands(
+    state: &AppState,
+    body: &ColleagueChanges,
+    company_id: CompanyId,
+) -> Result<Vec<CustomerCommand>, ApiError> {
+    let mut commands = Vec::new();
+    if let Some(services) = &body.services {
+        commands.push(CustomerCommand::SetServices {
+            services: services.clone(),
+            company: company_facts(state.store(), Some(company_id)).await?,
+        });
+    }
+    match body.portal_access {
+        Some(true) => commands.push(CustomerCommand::GrantPortalAccess {
+            welcome_email: None,
+        }),
+        Some(false) => commands.push(CustomerCommand::RevokePortalAccess),
+        None => {}
+    }
+    Ok(commands)
+}
+
+/// The signed-in customer as the ledger has them now.
+async fn acting_customer(store: &AnyStore, customer_id: CustomerId) -> Result<Customer, ApiError> {
+    let loaded = load::<CustomerState>(store, &StreamName::customer(customer_id)).await?;
+    // The session extractor found the customer in the read model, so the stream exists.
+    loaded
+        .state
+        .customer()
+        .cloned()
+        .ok_or_else(ApiError::not_signed_in)
+}
+
+/// The company the customer administers: 403 when they are not a company admin.
+fn administered(admin: &Customer) -> Result<CompanyId, ApiError> {
+    company_admin::administered_company(admin).map_err(refusal)
+}
+
+/// A refusal of the company-admin policy as an answer.
+fn refusal(err: CompanyAdminError) -> ApiError {
+    match err {
+        CompanyAdminError::CustomerNotFound => ApiError::NotFound,
+        CompanyAdminError::NotCompanyAdmin | CompanyAdminError::NotAllowedForCompanyAdmin => {
+            ApiError::Forbidden
+        }
+    }
+}
