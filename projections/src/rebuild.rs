@@ -13,6 +13,10 @@ use crate::{ProjectionError, checkpoint, portal};
 /// Events read and applied per transaction while rebuilding.
 const CHUNK: u32 = 5_000;
 
+/// How long a rebuild waits for events an older open transaction hides before it switches over
+/// without them (the live projector applies them later).
+const HELD_BACK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How far a rebuild has come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RebuildProgress {
@@ -60,9 +64,18 @@ pub async fn rebuild(
     let mut reached = Checkpoint::START;
     let mut applied = 0;
     progress(RebuildProgress { applied, total });
+    // Events committed before the rebuild began can still be hidden behind an older open
+    // transaction (ADR 2); wait a while for them rather than switch over short of them.
+    let patience = tokio::time::Instant::now() + HELD_BACK_PATIENCE;
     loop {
         let events = store.read_all(reached, CHUNK).await?;
-        let Some(last) = events.last() else { break };
+        let Some(last) = events.last() else {
+            if applied >= total || tokio::time::Instant::now() > patience {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        };
         reached = last.checkpoint;
         let mut tx = db.begin().await?;
         checkpoint::lock_for_private_writes(&mut tx, portal::NAME).await?;
