@@ -45,6 +45,9 @@ pub enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Load the customer portal blog's example (services A-H, companies A-C, customers A-H,
+    /// a demo admin and agent, a few incidents each) and print every demo account's password.
+    Demo(DatabaseArgs),
     /// Review the ledger's history.
     Audit {
         /// What to check.

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod demo;
 pub mod migrate;
 pub mod projections;
 pub mod serve;

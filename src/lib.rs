@@ -21,6 +21,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Users {
             command: UsersCommand::Create(args),
         } => command::users::create(&args).await,
+        Command::Demo(database) => command::demo::run(&database).await,
         Command::Migrate(database) => command::migrate::run(&database).await,
         Command::Projections {
             command: ProjectionsCommand::Status(database),

@@ -12,7 +12,7 @@ pub mod password;
 mod portal;
 pub mod rate_limit;
 mod read;
-mod references;
+pub mod references;
 pub mod session;
 mod sign_in;
 mod staff;

@@ -17,10 +17,7 @@ const MAX_ATTEMPTS: usize = 20;
 ///
 /// # Errors
 /// 500 when the table cannot be written, or other processes kept taking the next number.
-pub(crate) async fn reserve(
-    db: &ReadDb,
-    incident_id: IncidentId,
-) -> Result<IncidentReference, ApiError> {
+pub async fn reserve(db: &ReadDb, incident_id: IncidentId) -> Result<IncidentReference, ApiError> {
     for attempt in 1..=MAX_ATTEMPTS {
         match try_reserve(db, incident_id).await {
             Ok(number) => {

@@ -11,6 +11,7 @@
 mod audit;
 mod audit_api;
 mod company_admin;
+mod demo;
 mod harness;
 mod incidents;
 mod migrate;
