@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::{TestDatabase, both_backends};
-use crate::serve::{Answer, Server, create_user, ledger_length};
+use crate::serve::{Answer, Server, ledger_length};
 
 /// An admin and an agent, Email and Network, Acme on both, and two Acme customers: Ann (own
 /// incidents, both services) and Will (company-wide, Email only).
@@ -29,16 +29,7 @@ struct AuditDesk {
 impl AuditDesk {
     async fn open(database: &TestDatabase) -> Self {
         let server = Server::start(database).await;
-        create_user(
-            database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(database).await;
         let agent_body = json!({"name": "Alex Agent", "email": "alex@provider.example",
                                 "role": "agent", "password": "agent password"});
         let created = server.post("/api/users", Some(&admin), &agent_body).await;

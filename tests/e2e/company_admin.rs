@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::both_backends;
-use crate::serve::{Answer, Server, create_user, ledger_length};
+use crate::serve::{Answer, Server, ledger_length};
 
 /// One request: method, path, token, raw body (empty for none), then the expected status and
 /// error code, and what the case shows.
@@ -23,16 +23,7 @@ type Case<'a> = (
 async fn a_company_admin_manages_colleagues_within_their_company_only() {
     for database in both_backends().await {
         let server = Server::start(&database).await;
-        create_user(
-            &database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(&database).await;
         let mut services = Vec::new();
         for name in ["Email", "Network", "Printing"] {
             let created = server

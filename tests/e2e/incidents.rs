@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::{TestDatabase, both_backends};
-use crate::serve::{Answer, Server, create_user, ids, ledger_length, sorted};
+use crate::serve::{Answer, Server, ids, ledger_length, sorted};
 
 /// A small directory: two companies on the same two services, and four customers.
 struct Desk {
@@ -32,16 +32,7 @@ struct Customer {
 impl Desk {
     async fn open(database: &TestDatabase) -> Self {
         let server = Server::start(database).await;
-        create_user(
-            database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(database).await;
         let mut services = Vec::new();
         for name in ["Email", "Network"] {
             let created = server

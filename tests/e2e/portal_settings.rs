@@ -5,22 +5,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::both_backends;
-use crate::serve::{Server, create_user, ledger_length};
+use crate::serve::{Server, ledger_length};
 
 #[tokio::test]
 async fn portal_settings_round_trip_and_a_disabled_type_leaves_the_portal() {
     for database in both_backends().await {
         let server = Server::start(&database).await;
-        create_user(
-            &database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(&database).await;
         let agent_body = json!({"name": "Alex Agent", "email": "alex@provider.example",
                                 "role": "agent", "password": "agent password"});
         let agent = server.post("/api/users", Some(&admin), &agent_body).await;
@@ -129,16 +120,7 @@ async fn portal_settings_round_trip_and_a_disabled_type_leaves_the_portal() {
 async fn only_admins_set_portal_settings_and_bad_settings_append_nothing() {
     for database in both_backends().await {
         let server = Server::start(&database).await;
-        create_user(
-            &database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(&database).await;
         let agent_body = json!({"name": "Alex Agent", "email": "alex@provider.example",
                                 "role": "agent", "password": "agent password"});
         assert_eq!(

@@ -111,6 +111,19 @@ impl Server {
     }
 
     /// Signs in and returns the token, failing the test otherwise.
+    /// Creates the first admin (`ada@provider.example`) with the CLI and signs them in.
+    pub(crate) async fn first_admin(&self, database: &TestDatabase) -> String {
+        create_user(
+            database,
+            "ada@provider.example",
+            "admin",
+            "admin password 1",
+        )
+        .await;
+        self.token("/api/session", "ada@provider.example", "admin password 1")
+            .await
+    }
+
     pub(crate) async fn token(&self, path: &str, email: &str, password: &str) -> String {
         let answer = self.sign_in(path, email, password).await;
         assert_eq!(answer.status, 201, "sign-in: {answer:?}");
@@ -352,16 +365,7 @@ async fn an_admin_builds_the_directory_and_a_customer_sees_only_their_effective_
 async fn agents_cannot_manage_the_directory_and_signing_out_ends_a_session() {
     for database in both_backends().await {
         let server = Server::start(&database).await;
-        create_user(
-            &database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(&database).await;
 
         let agent = server
             .post(
@@ -408,16 +412,7 @@ async fn agents_cannot_manage_the_directory_and_signing_out_ends_a_session() {
 async fn bad_requests_get_their_documented_status_and_append_nothing() {
     for database in both_backends().await {
         let server = Server::start(&database).await;
-        create_user(
-            &database,
-            "ada@provider.example",
-            "admin",
-            "admin password 1",
-        )
-        .await;
-        let admin = server
-            .token("/api/session", "ada@provider.example", "admin password 1")
-            .await;
+        let admin = server.first_admin(&database).await;
         let service = server
             .post("/api/services", Some(&admin), &json!({"name": "Email"}))
             .await;
