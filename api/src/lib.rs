@@ -8,6 +8,7 @@
 pub mod error;
 mod incidents;
 mod json;
+mod metrics;
 pub mod password;
 mod portal;
 pub mod rate_limit;
@@ -133,6 +134,7 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config().body_limit;
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::show_metrics))
         .route(
             "/api/session",
             post(staff::session::sign_in).delete(staff::session::sign_out),

@@ -1,4 +1,5 @@
-//! One span per request, and the one place that logs a request's outcome and any internal error.
+//! One span per request, and the one place that logs a request's outcome and any internal error
+//! and counts it for `/metrics`.
 //!
 //! Only the method, the route pattern (never the concrete path or query), the status and the
 //! duration are recorded: no bodies, tokens or addresses.
@@ -11,8 +12,9 @@ use axum::response::Response;
 use tracing::Instrument as _;
 
 use crate::error::InternalDetail;
+use crate::metrics::METRICS;
 
-/// Runs the request inside an `http.request` span and logs how it ended.
+/// Runs the request inside an `http.request` span, logs how it ended and counts it.
 pub(crate) async fn request_span(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -26,12 +28,15 @@ pub(crate) async fn request_span(request: Request, next: Next) -> Response {
         http.status = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     );
+    let method = request.method().clone();
     let started = Instant::now();
 
     let response = next.run(request).instrument(span.clone()).await;
 
+    let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    METRICS.record_request(&route, &method, status, elapsed);
+    let duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
     span.record("http.status", status);
     span.record("duration_ms", duration_ms);
     span.in_scope(|| {

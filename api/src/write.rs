@@ -22,6 +22,7 @@ use ledgerdesk_store::{
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::metrics::METRICS;
 
 /// How many times a write is decided again after a version conflict before answering 409.
 const MAX_ATTEMPTS: usize = 5;
@@ -195,6 +196,7 @@ impl Writer {
         if outcome.replayed {
             tracing::info!(stream.id = %stream, "replayed an idempotent request");
         } else {
+            METRICS.record_append(batch.len());
             tracing::info!(stream.id = %stream, n_events = batch.len(), "appended events");
         }
 

@@ -14,6 +14,7 @@ mod company_admin;
 mod demo;
 mod harness;
 mod incidents;
+mod metrics;
 mod migrate;
 mod portal_settings;
 mod projections;
