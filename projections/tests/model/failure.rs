@@ -3,14 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use ledgerdesk_domain::LedgerState;
 use ledgerdesk_domain::testing::history::{HistoryModel, steps};
 use ledgerdesk_projections::{ProjectionError, Projector, ProjectorConfig, query};
 use ledgerdesk_store::Checkpoint;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
-use crate::harness::{Backend, append_step, differences, fold};
+use crate::harness::{Backend, append_step, differences_up_to};
 
 async fn a_failure_in_the_middle_of_a_batch_changes_nothing(backend: Backend) {
     let mut runner = TestRunner::deterministic();
@@ -61,16 +60,7 @@ async fn a_failure_in_the_middle_of_a_batch_changes_nothing(backend: Backend) {
     assert_eq!(after_failure, before, "the failed batch left no row behind");
     assert_eq!(projector.checkpoint(), start, "the checkpoint did not move");
     wait_for(&mut projector, appended.unwrap()).await;
-    let mut ledger = LedgerState::default();
-    fold(
-        &backend.store,
-        &mut ledger,
-        &streams,
-        Checkpoint::START,
-        projector.checkpoint(),
-    )
-    .await;
-    let found = differences(&backend.db, &ledger, &model).await;
+    let found = differences_up_to(&backend, &model, &streams, projector.checkpoint()).await;
     assert!(
         found.is_empty(),
         "applied exactly once, the model equals the rule: {found:?}"

@@ -172,3 +172,15 @@ pub(crate) async fn differences(
     }
     found
 }
+
+/// The differences between the read model and the rule on everything `streams` hold up to `to`.
+pub(crate) async fn differences_up_to(
+    backend: &Backend,
+    model: &HistoryModel,
+    streams: &BTreeSet<StreamName>,
+    to: Checkpoint,
+) -> Vec<String> {
+    let mut ledger = LedgerState::default();
+    fold(&backend.store, &mut ledger, streams, Checkpoint::START, to).await;
+    differences(&backend.db, &ledger, model).await
+}

@@ -3,7 +3,6 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use ledgerdesk_domain::LedgerState;
 use ledgerdesk_domain::testing::history::{HistoryModel, steps};
 use ledgerdesk_projections::{ProjectorConfig, rebuild, run, status};
 use ledgerdesk_store::{AnyStore, Checkpoint};
@@ -11,7 +10,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use tokio::sync::watch;
 
-use crate::harness::{Backend, append_step, differences, fold};
+use crate::harness::{Backend, append_step, differences_up_to};
 
 /// Waits until the portal checkpoint has passed `target`.
 async fn projected_past(store: &AnyStore, target: Checkpoint) {
@@ -50,16 +49,7 @@ async fn two_running_instances_project_every_event_once(backend: Backend) {
     projected_past(&backend.store, appended).await;
     let active = active_instances(&backend).await;
 
-    let mut ledger = LedgerState::default();
-    fold(
-        &backend.store,
-        &mut ledger,
-        &streams,
-        Checkpoint::START,
-        appended,
-    )
-    .await;
-    let found = differences(&backend.db, &ledger, &model).await;
+    let found = differences_up_to(&backend, &model, &streams, appended).await;
     assert!(
         found.is_empty(),
         "the running projector keeps the model equal to the rule: {found:?}"
@@ -179,16 +169,7 @@ async fn rebuilds_beside_the_running_projector_succeed(backend: Backend) {
     }
     projected_past(&backend.store, appended).await;
 
-    let mut ledger = LedgerState::default();
-    fold(
-        &backend.store,
-        &mut ledger,
-        &streams,
-        Checkpoint::START,
-        appended,
-    )
-    .await;
-    let found = differences(&backend.db, &ledger, &model).await;
+    let found = differences_up_to(&backend, &model, &streams, appended).await;
     assert!(
         found.is_empty(),
         "the model equals the rule after the rebuilds: {found:?}"
