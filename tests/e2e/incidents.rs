@@ -860,6 +860,61 @@ async fn bad_incident_requests_get_their_documented_status_and_append_nothing() 
                 "a staff token in the portal",
             ),
         ];
+        // A valid body padded past the 64 KiB limit: refused before it is parsed.
+        let oversized = |body: &str| {
+            let padding = " ".repeat(65 * 1024);
+            Some(format!("{padding}{body}"))
+        };
+        for (method, path, token, body, message) in [
+            (
+                Method::POST,
+                "/api/incidents".to_owned(),
+                admin,
+                new("").unwrap(),
+                "oversized staff incident",
+            ),
+            (
+                Method::PATCH,
+                ann_path.clone(),
+                admin,
+                r#"{"title": "X"}"#.to_owned(),
+                "oversized patch",
+            ),
+            (
+                Method::POST,
+                format!("{ann_path}/comments"),
+                admin,
+                r#"{"body": "x"}"#.to_owned(),
+                "oversized staff comment",
+            ),
+            (
+                Method::POST,
+                "/portal/api/incidents".to_owned(),
+                nia,
+                format!(r#"{{"type": "issue", "service_id": "{email}", "title": "T"}}"#),
+                "oversized portal incident",
+            ),
+            (
+                Method::POST,
+                format!(
+                    "/portal/api/incidents/{}/comments",
+                    reference_of(&ann_incident)
+                ),
+                Some(desk.ann.token.as_str()),
+                r#"{"body": "x"}"#.to_owned(),
+                "oversized portal comment",
+            ),
+        ] {
+            cases.push(bad(
+                method,
+                &path,
+                token,
+                oversized(&body),
+                413,
+                "body_too_large",
+                message,
+            ));
+        }
         cases.push(Bad {
             headers: &[("if-match", "yesterday")],
             ..bad(
