@@ -46,7 +46,8 @@ pub(crate) const TOO_LARGE: &str =
 pub(crate) const TOO_MANY_ATTEMPTS: &str =
     "`too_many_attempts`: too many failed sign-ins for this email from this address.";
 /// 500 for anything internal.
-pub(crate) const INTERNAL: &str = "`internal`: the server failed; the detail is logged, never sent.";
+pub(crate) const INTERNAL: &str =
+    "`internal`: the server failed; the detail is logged, never sent.";
 /// 503 when a write is recorded but the read model is behind.
 pub(crate) const NOT_CAUGHT_UP: &str = "`not_caught_up`: the change is recorded but the read \
      model did not reach it in time; read it again shortly.";

@@ -21,8 +21,8 @@ use ledgerdesk_domain::{
 use ledgerdesk_projections::query;
 use ledgerdesk_store::{AnyStore, ExpectedVersion, Idempotency};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;

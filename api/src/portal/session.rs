@@ -6,8 +6,8 @@ use axum::response::Response;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::json::{Body, ClientIp};
-use crate::session::{PresentedToken, PrincipalKind};
 use crate::openapi::{self, ErrorEnvelope};
+use crate::session::{PresentedToken, PrincipalKind};
 use crate::sign_in::{self, SessionToken, SignInBody};
 
 /// Signs a customer in (they need portal access and a password).

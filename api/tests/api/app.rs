@@ -169,7 +169,8 @@ impl TestApp {
 
     /// `GET /api/openapi.json`, without signing in.
     pub(crate) async fn openapi(&self) -> Answer {
-        self.call(Method::GET, "/api/openapi.json", None, None).await
+        self.call(Method::GET, "/api/openapi.json", None, None)
+            .await
     }
 }
 

@@ -25,7 +25,10 @@ async fn document(app: &TestApp) -> Value {
 /// Every (path, method) the document has, with its operation.
 fn operations(document: &Value) -> BTreeMap<(String, String), Value> {
     let mut operations = BTreeMap::new();
-    for (path, item) in document["paths"].as_object().expect("the document has paths") {
+    for (path, item) in document["paths"]
+        .as_object()
+        .expect("the document has paths")
+    {
         for (method, operation) in item.as_object().unwrap() {
             if METHODS.contains(&method.as_str()) {
                 operations.insert((path.clone(), method.clone()), operation.clone());
@@ -115,7 +118,10 @@ async fn an_anonymous_call_gets_a_documented_answer_and_401_exactly_where_sign_i
 
     for ((path, method), operation) in operations(&document) {
         let verb = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let requirements = operation["security"].as_array().cloned().unwrap_or_default();
+        let requirements = operation["security"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         for requirement in &requirements {
             for scheme in requirement.as_object().unwrap().keys() {
                 assert!(schemes.contains_key(scheme), "{method} {path}: {scheme}");
@@ -146,7 +152,10 @@ async fn every_failure_an_operation_documents_is_the_error_envelope_with_its_cod
     let app = TestApp::start().await;
     let document = document(&app).await;
     let envelope = resolve(&document, "#/components/schemas/ErrorEnvelope");
-    assert_eq!(envelope["properties"]["error"]["$ref"], "#/components/schemas/ErrorDetail");
+    assert_eq!(
+        envelope["properties"]["error"]["$ref"],
+        "#/components/schemas/ErrorDetail"
+    );
     let detail = resolve(&document, "#/components/schemas/ErrorDetail");
     assert_eq!(detail["required"], serde_json::json!(["code", "message"]));
 
@@ -161,7 +170,10 @@ async fn every_failure_an_operation_documents_is_the_error_envelope_with_its_cod
             continue;
         }
 
-        assert!(!failures.is_empty(), "{method} {path} documents how it fails");
+        assert!(
+            !failures.is_empty(),
+            "{method} {path} documents how it fails"
+        );
         for (status, response) in failures {
             let schema = &response["content"]["application/json"]["schema"]["$ref"];
             assert_eq!(
@@ -186,7 +198,10 @@ async fn the_document_is_well_formed_and_request_bodies_refuse_unknown_fields() 
     for ((path, method), operation) in operations(&document) {
         let id = operation["operationId"].as_str().expect("an operationId");
         assert!(operation_ids.insert(id.to_owned()), "{id} is unique");
-        assert!(operation["summary"].is_string(), "{method} {path} has a summary");
+        assert!(
+            operation["summary"].is_string(),
+            "{method} {path} has a summary"
+        );
         assert!(operation["tags"].is_array(), "{method} {path} has a tag");
         let path_parameters: BTreeSet<&str> = operation["parameters"]
             .as_array()

@@ -15,7 +15,9 @@ fn code(answer: &Answer) -> &Value {
 async fn an_unknown_path_answers_404_in_the_envelope() {
     let app = TestApp::start().await;
 
-    let answer = app.call(Method::GET, "/api/no-such-thing", None, None).await;
+    let answer = app
+        .call(Method::GET, "/api/no-such-thing", None, None)
+        .await;
 
     assert_eq!(answer.status, 404);
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
@@ -93,7 +95,10 @@ async fn an_unknown_field_answers_400_and_creates_nothing() {
     assert_eq!(answer.status, 400, "{answer:?}");
     assert_eq!(code(&answer), "invalid_body");
     let message = answer.body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("colour"), "the message names the field: {message}");
+    assert!(
+        message.contains("colour"),
+        "the message names the field: {message}"
+    );
     let services = app.list_services(&admin).await;
     assert_eq!(services.body["items"], json!([]), "no service was created");
 }
@@ -114,5 +119,8 @@ async fn a_well_formed_body_creates_the_service_the_document_describes() {
     answered.sort();
     assert_eq!(answered, fields, "the answer has the documented fields");
     let services = app.list_services(&admin).await;
-    assert_eq!(services.body["items"][0]["name"], "Email", "read-your-writes");
+    assert_eq!(
+        services.body["items"][0]["name"], "Email",
+        "read-your-writes"
+    );
 }
