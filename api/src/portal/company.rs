@@ -67,7 +67,11 @@ pub(crate) struct ColleagueChanges {
     tag = "portal",
     security(("bearer" = []), ("portal_cookie" = [])),
     responses(
-        (status = 200, description = "Every customer of the company, by name", body = Page<CustomerView>),
+        (
+            status = 200,
+            description = "Every customer of the company, by name",
+            body = Page<CustomerView>
+        ),
         (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
         (status = 403, description = openapi::NOT_COMPANY_ADMIN, body = ErrorEnvelope),
         (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),

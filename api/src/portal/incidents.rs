@@ -144,7 +144,11 @@ pub(crate) async fn list_my_incidents(
     security(("bearer" = []), ("portal_cookie" = [])),
     params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`")),
     responses(
-        (status = 200, description = "The incident, public comments only", body = PortalIncidentView),
+        (
+            status = 200,
+            description = "The incident, public comments only",
+            body = PortalIncidentView
+        ),
         (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
         (
             status = 404,

@@ -20,7 +20,8 @@ use crate::sign_in::{self, SessionToken, SignInBody};
     responses(
         (
             status = 201,
-            description = "Signed in; the answer also sets the HttpOnly cookie `ledgerdesk_portal_session`",
+            description = "Signed in; the answer also sets the HttpOnly session cookie \
+                `ledgerdesk_portal_session`",
             body = SessionToken,
             headers(("set-cookie" = String, description = "The session cookie"))
         ),
