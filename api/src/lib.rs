@@ -161,9 +161,11 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// (tag, path and query parameters, request body, every response with the error codes it can
 /// answer, `security` when it needs a sign-in; see `staff/services.rs`), derive `ToSchema` on
 /// its body and answer types, and list the handler below in `routes!`, one `.routes(..)` per
-/// path, all methods of a path in the same `routes!`. The route then exists only together with
-/// its documentation; never register one with `.route(..)`, which would leave it undocumented
-/// (`api/tests/openapi.rs` compares the document with what the router answers).
+/// path, all methods of a path in the same `routes!`, and add its row to `docs/API.md`. The
+/// route then exists only together with its documentation; never register one with
+/// `.route(..)`, which would leave it undocumented (`api/tests/api/openapi.rs` compares the
+/// document with what the router answers and with `docs/API.md`). HTML pages are added the same
+/// way, with `content_type = "text/html"` answers (ADR 11).
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(healthz))
