@@ -18,9 +18,10 @@ use ledgerdesk_domain::{CustomerId, IncidentId, IncidentReference, ServiceId, St
 use ledgerdesk_projections::db::ReadDb;
 use ledgerdesk_store::{AnyStore, ExpectedVersion};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
+use crate::openapi::Page;
 use crate::read::incidents::customer_can_see;
 use crate::references;
 use crate::write::{Writer, decide_all, load, retry_on_conflict};
@@ -37,11 +38,15 @@ pub(crate) enum IncidentKey {
 }
 
 /// `?limit=&cursor=&status=`; the cursor is opaque to clients.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// How many incidents, 1 to 500 (default 50).
     limit: Option<i64>,
+    /// The previous page's `next_cursor`.
     cursor: Option<String>,
+    /// Only incidents with this status: `open`, `in_progress`, `resolved` or `closed`.
     status: Option<String>,
 }
 
@@ -101,11 +106,7 @@ impl PageRequest {
     }
 
     /// `{"items", "next_cursor"}` from a page fetched with one item more than the limit.
-    pub(crate) fn answer<T: serde::Serialize>(
-        &self,
-        mut items: Vec<T>,
-        number: impl Fn(&T) -> i64,
-    ) -> Value {
+    pub(crate) fn answer<T>(&self, mut items: Vec<T>, number: impl Fn(&T) -> i64) -> Page<T> {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         let next_cursor = if items.len() > limit {
             items.truncate(limit);
@@ -113,7 +114,7 @@ impl PageRequest {
         } else {
             None
         };
-        json!({"items": items, "next_cursor": next_cursor})
+        Page { items, next_cursor }
     }
 }
 

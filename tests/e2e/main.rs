@@ -16,6 +16,7 @@ mod harness;
 mod incidents;
 mod metrics;
 mod migrate;
+mod openapi;
 mod portal_settings;
 mod projections;
 mod serve;
