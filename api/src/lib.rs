@@ -36,8 +36,8 @@ use ledgerdesk_store::AnyStore;
 use serde_json::{Value, json};
 
 pub use crate::error::ApiError;
-pub use crate::read::incidents::portal_incidents_page_sql;
 use crate::rate_limit::SignInLimiter;
+pub use crate::read::incidents::portal_incidents_page_sql;
 
 /// How the API runs; built once by the binary from flags and environment variables.
 #[derive(Clone, Debug)]
