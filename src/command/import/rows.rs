@@ -233,13 +233,16 @@ pub fn parse_row(
     Ok(SourceRow {
         line,
         at: time(mapping.time, "time")?,
+        // An empty opening time or opener falls back to the row's time or actor.
         opened_at: mapping
             .opened_at
+            .filter(|index| cell(*index).is_some())
             .map(|index| time(index, "opening time"))
             .transpose()?,
         actor: actor(mapping.actor, "actor")?,
         opened_by: mapping
             .opened_by
+            .filter(|index| cell(*index).is_some())
             .map(|index| actor(index, "opener"))
             .transpose()?,
         customer: cell(mapping.customer).map(str::to_owned),
