@@ -357,21 +357,20 @@ where
     I: std::hash::Hash + Eq + Copy,
     S: StreamState,
 {
-    if !cache.contains_key(&id) {
-        let stream = stream_of(id);
-        let loaded = load::<S>(&ledger.store, &stream)
-            .await
-            .with_context(|| format!("failed to read stream {stream}"))?;
-        cache.insert(
-            id,
-            Entry {
+    match cache.entry(id) {
+        std::collections::hash_map::Entry::Occupied(occupied) => Ok(occupied.into_mut()),
+        std::collections::hash_map::Entry::Vacant(vacant) => {
+            let stream = stream_of(id);
+            let loaded = load::<S>(&ledger.store, &stream)
+                .await
+                .with_context(|| format!("failed to read stream {stream}"))?;
+            Ok(vacant.insert(Entry {
                 stream,
                 state: loaded.state,
                 version: loaded.version,
-            },
-        );
+            }))
+        }
     }
-    cache.get_mut(&id).context("the entry was just inserted")
 }
 
 /// Decides `commands` on the entry, appends the events and moves the entry on.

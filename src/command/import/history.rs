@@ -178,3 +178,107 @@ fn status_commands(from: IncidentStatus, to: StatusMove) -> Vec<IncidentCommand>
         .map(|status| IncidentCommand::ChangeStatus { status })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone as _, Utc};
+    use ledgerdesk_domain::service::ServiceFacts;
+    use ledgerdesk_domain::value::{Description, IncidentTitle};
+    use ledgerdesk_domain::{ServiceId, SourceActor};
+
+    use super::*;
+
+    fn row(line: u64, status: StatusMove, service: &str) -> (SourceRow, RowFacts) {
+        let row = SourceRow {
+            line,
+            at: Utc.with_ymd_and_hms(2016, 3, 1, 0, 0, 0).unwrap()
+                + chrono::Duration::hours(i64::try_from(line).unwrap()),
+            opened_at: None,
+            actor: SourceActor::parse(&format!("Updated by {line}")).unwrap(),
+            opened_by: None,
+            customer: None,
+            company: None,
+            service: service.to_owned(),
+            assignee: None,
+            status,
+            title: IncidentTitle::parse("Printer").unwrap(),
+            description: Description::parse("").unwrap(),
+        };
+        let service_id =
+            ServiceId::from_uuid(uuid::Uuid::from_u128(if service == "A" { 1 } else { 2 }));
+        let facts = RowFacts {
+            service: ServiceFacts {
+                service_id,
+                retired: false,
+            },
+            customer: None,
+            assignee: None,
+        };
+        (row, facts)
+    }
+
+    fn types_and_lines(history: &History) -> Vec<(String, String)> {
+        history
+            .events
+            .iter()
+            .map(|stamped| {
+                let data = stamped.event.to_data();
+                let what = data
+                    .get("status")
+                    .map_or(stamped.event.event_type().to_owned(), |status| {
+                        format!("status {}", status.as_str().unwrap())
+                    });
+                (what, stamped.stamp.actor.to_string())
+            })
+            .collect()
+    }
+
+    fn new_incident() -> NewIncident {
+        NewIncident {
+            incident_id: IncidentId::from_uuid(uuid::Uuid::from_u128(9)),
+            reference: IncidentReference::from_number(1).unwrap(),
+            incident_type: IncidentType::parse("incident").unwrap(),
+            show_in_portal: true,
+        }
+    }
+
+    #[test]
+    fn a_closed_incident_that_becomes_active_reopens_through_open() {
+        use IncidentStatus::{Closed, InProgress};
+        let rows = [
+            row(2, StatusMove::To(IncidentStatus::Open), "A"),
+            row(3, StatusMove::To(Closed), "A"),
+            row(4, StatusMove::To(InProgress), "A"),
+            row(5, StatusMove::Keep, "A"),
+        ];
+
+        let history = history(&new_incident(), &rows).unwrap();
+
+        let expected = [
+            ("incident.logged", "import:Updated by 2"),
+            ("status closed", "import:Updated by 3"),
+            ("status open", "import:Updated by 4"),
+            ("status in_progress", "import:Updated by 4"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
+        assert_eq!(types_and_lines(&history), expected);
+        assert_eq!(history.n_left_out, 0);
+    }
+
+    #[test]
+    fn a_change_made_while_the_incident_stays_closed_is_left_out_and_counted() {
+        let rows = [
+            row(2, StatusMove::To(IncidentStatus::Open), "A"),
+            row(3, StatusMove::To(IncidentStatus::Closed), "A"),
+            row(4, StatusMove::To(IncidentStatus::Closed), "B"),
+        ];
+
+        let history = history(&new_incident(), &rows).unwrap();
+
+        assert_eq!(history.events.len(), 2, "logged, closed");
+        assert_eq!(history.n_left_out, 1, "the service change");
+    }
+}

@@ -269,8 +269,84 @@ fn status_move(ours: &str) -> anyhow::Result<StatusMove> {
 
 fn offset(zone: &str) -> anyhow::Result<FixedOffset> {
     if zone == "UTC" {
-        return Ok(FixedOffset::east_opt(0).context("zero is a valid offset")?);
+        return FixedOffset::east_opt(0).context("zero is a valid offset");
     }
     zone.parse::<FixedOffset>()
         .with_context(|| format!("the time zone {zone:?} is neither UTC nor an offset like +01:00"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: [&str; 4] = ["number", "state", "when", "who"];
+
+    fn mapping(statuses: &str) -> anyhow::Result<Compiled> {
+        let text = format!(
+            r#"
+            source = "test"
+            missing = "?"
+            time_format = "%d/%m/%Y %H:%M"
+            time_zone = "+01:00"
+            [columns]
+            incident = "number"
+            time = "when"
+            actor = "who"
+            customer = "who"
+            company = "who"
+            service = "state"
+            assignee = "who"
+            status = "state"
+            [incident]
+            title = "{{number}} is {{state}}"
+            type = "incident"
+            show_in_portal = true
+            [directory]
+            email_domain = "test.invalid"
+            missing_service = "None"
+            [statuses]
+            {statuses}
+            "#
+        );
+        toml::from_str::<Mapping>(&text)?.compile(&HEADER)
+    }
+
+    #[test]
+    fn a_mapping_resolves_columns_templates_statuses_and_the_time_zone() {
+        let compiled = mapping(r#""New" = "open""#).unwrap();
+        let record = csv::StringRecord::from(vec!["INC1", "New", "9/3/2016 18:35", "Ann"]);
+
+        assert_eq!(
+            (compiled.incident, compiled.time, compiled.status),
+            (0, 2, 1)
+        );
+        assert_eq!(compiled.title.render(&record), "INC1 is New");
+        assert_eq!(compiled.offset.local_minus_utc(), 3600);
+        assert_eq!(
+            compiled.statuses.get("New"),
+            Some(&StatusMove::To(IncidentStatus::Open))
+        );
+    }
+
+    #[test]
+    fn a_mapping_that_does_not_fit_the_file_is_refused_with_the_reason() {
+        let cases = [
+            (
+                r#""New" = "done""#,
+                "maps a status to \"done\"",
+                "unknown status",
+            ),
+            (r#""New" = "keep""#, "", "keep is accepted"),
+        ];
+
+        for (statuses, message, case) in cases {
+            let result = mapping(statuses);
+            match result {
+                Ok(_) => assert!(message.is_empty(), "{case}"),
+                Err(err) => assert!(format!("{err:#}").contains(message), "{case}: {err:#}"),
+            }
+        }
+        let missing_column = Template::compile("{nope}", &HEADER).unwrap_err();
+        assert!(format!("{missing_column:#}").contains("\"nope\""));
+    }
 }

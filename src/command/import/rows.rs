@@ -271,3 +271,87 @@ impl<R: Read> Read for Counted<R> {
         Ok(n_bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::import::mapping::Mapping;
+
+    const HEADER: [&str; 5] = ["number", "state", "when", "who", "caller"];
+
+    fn compiled() -> Compiled {
+        let text = r#"
+            source = "test"
+            missing = "?"
+            time_format = "%d/%m/%Y %H:%M"
+            time_zone = "UTC"
+            [columns]
+            incident = "number"
+            time = "when"
+            actor = "who"
+            customer = "caller"
+            company = "caller"
+            service = "state"
+            assignee = "caller"
+            status = "state"
+            [incident]
+            title = "{number}"
+            type = "incident"
+            show_in_portal = true
+            [directory]
+            email_domain = "test.invalid"
+            missing_service = "None"
+            [statuses]
+            "New" = "open"
+            "-100" = "keep"
+        "#;
+        toml::from_str::<Mapping>(text)
+            .unwrap()
+            .compile(&HEADER)
+            .unwrap()
+    }
+
+    #[test]
+    fn rows_read_day_first_times_without_leading_zeros_and_missing_cells() {
+        let record = csv::StringRecord::from(vec!["INC1", "New", "9/3/2016 08:05", "Bob", "?"]);
+
+        let row = parse_row(&compiled(), &record, 7).unwrap();
+
+        assert_eq!(row.at.to_rfc3339(), "2016-03-09T08:05:00+00:00");
+        assert_eq!(row.actor.as_str(), "Bob");
+        assert_eq!(row.customer, None, "? is a missing cell");
+        assert_eq!(
+            row.status,
+            StatusMove::To(ledgerdesk_domain::incident::IncidentStatus::Open)
+        );
+    }
+
+    #[test]
+    fn a_bad_row_names_its_line_and_what_is_wrong() {
+        let cases = [
+            (
+                ["INC1", "Odd", "9/3/2016 08:05", "Bob", "x"],
+                "the status \"Odd\" is not in the mapping",
+            ),
+            (
+                ["INC1", "New", "2016-03-09", "Bob", "x"],
+                "does not match the format",
+            ),
+            (
+                ["INC1", "New", "9/3/2016 08:05", "?", "x"],
+                "the actor is missing",
+            ),
+            (
+                ["?", "New", "9/3/2016 08:05", "Bob", "x"],
+                "the incident key is missing",
+            ),
+        ];
+
+        for (cells, reason) in cases {
+            let record = csv::StringRecord::from(cells.to_vec());
+            let bad = parse_row(&compiled(), &record, 12).unwrap_err();
+            assert_eq!(bad.line, 12);
+            assert!(bad.reason.contains(reason), "{reason}: {}", bad.reason);
+        }
+    }
+}
