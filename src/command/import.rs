@@ -89,43 +89,7 @@ pub async fn csv(args: &ImportCsvArgs) -> anyhow::Result<ExitCode> {
         seen: HashSet::new(),
     };
 
-    let bar = progress_bar(source.size)?;
-    let mut tally = Tally::default();
-    while let Some(group) = source.next_group(&mapping)? {
-        tally.n_rows += group.n_rows;
-        let key = group.key.clone();
-        match run.import(&mapping, group).await? {
-            Outcome::Imported {
-                n_events,
-                n_left_out,
-            } => {
-                tally.n_imported += 1;
-                tally.n_events += n_events as u64;
-                tally.n_left_out += n_left_out as u64;
-            }
-            Outcome::AlreadyThere => tally.n_already_there += 1,
-            Outcome::Bad(bad) if args.skip_bad_rows => {
-                tally.n_skipped += 1;
-                bar.suspend(|| report_skipped(&key, &bad));
-            }
-            Outcome::Bad(bad) => {
-                bar.abandon();
-                print_summary(&tally, started)?;
-                anyhow::bail!(
-                    "line {}: {}; nothing of incident {key:?} was imported (fix the row and run \
-                     the import again, which resumes where it stopped, or pass --skip-bad-rows)",
-                    bad.line,
-                    bad.reason
-                );
-            }
-        }
-        bar.set_position(source.read_bytes.load(Ordering::Relaxed));
-        bar.set_message(format!(
-            "{} incidents",
-            tally.n_imported + tally.n_already_there
-        ));
-    }
-    bar.finish_and_clear();
+    let tally = run.import_all(&mut source, &mapping, args, started).await?;
 
     catch_up(store).await?;
     tracing::info!(
@@ -149,6 +113,54 @@ struct Run {
 }
 
 impl Run {
+    /// Imports every incident of the file with a progress bar, stopping at a bad row unless
+    /// `--skip-bad-rows` was given.
+    async fn import_all(
+        &mut self,
+        source: &mut Source,
+        mapping: &Compiled,
+        args: &ImportCsvArgs,
+        started: Instant,
+    ) -> anyhow::Result<Tally> {
+        let bar = progress_bar(source.size)?;
+        let mut tally = Tally::default();
+        while let Some(group) = source.next_group(mapping)? {
+            tally.n_rows += group.n_rows;
+            let key = group.key.clone();
+            match self.import(mapping, group).await? {
+                Outcome::Imported {
+                    n_events,
+                    n_left_out,
+                } => {
+                    tally.n_imported += 1;
+                    tally.n_events += n_events as u64;
+                    tally.n_left_out += n_left_out as u64;
+                }
+                Outcome::AlreadyThere => tally.n_already_there += 1,
+                Outcome::Bad(bad) if args.skip_bad_rows => {
+                    tally.n_skipped += 1;
+                    bar.suspend(|| report_skipped(&key, &bad));
+                }
+                Outcome::Bad(bad) => {
+                    bar.abandon();
+                    print_summary(&tally, started)?;
+                    anyhow::bail!(
+                        "line {}: {}; nothing of incident {key:?} was imported (fix the row and \
+                         run the import again, which resumes where it stopped, or pass \
+                         --skip-bad-rows)",
+                        bad.line,
+                        bad.reason
+                    );
+                }
+            }
+            bar.set_position(source.read_bytes.load(Ordering::Relaxed));
+            let n_incidents = tally.n_imported + tally.n_already_there;
+            bar.set_message(format!("{n_incidents} incidents"));
+        }
+        bar.finish_and_clear();
+        Ok(tally)
+    }
+
     /// Imports one incident unless it is there already or holds a bad row.
     async fn import(&mut self, mapping: &Compiled, group: Group) -> anyhow::Result<Outcome> {
         let first_line = group.rows.first().map_or(0, |row| row.line);
