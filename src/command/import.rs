@@ -5,7 +5,8 @@
 //! The file is read once, one incident (its consecutive rows) at a time. For each incident:
 //! skip it if its stream exists (imported before), look up the facts its commands need, reserve
 //! its reference, decide its events, create and grant what it needs (services, companies,
-//! customers, staff users), then append all its events in one append. A bad row stops the
+//! customers, staff users), then append all its events in one append (on PostgreSQL several
+//! incidents' appends run while the next incidents are decided). A bad row stops the
 //! import before anything of its incident is written, or with `--skip-bad-rows` skips the
 //! incident and reports it.
 
@@ -30,6 +31,7 @@ use ledgerdesk_domain::{IncidentId, StreamName};
 use ledgerdesk_projections::db::ReadDb;
 use ledgerdesk_projections::{Projector, ProjectorConfig};
 use ledgerdesk_store::{AnyStore, EventStore};
+use tokio::task::JoinSet;
 
 use crate::cli::ImportCsvArgs;
 use crate::command::import::directory::Directory;
@@ -38,6 +40,10 @@ use crate::command::import::ids::IdSpace;
 use crate::command::import::ledger::Ledger;
 use crate::command::import::mapping::{Compiled, Mapping};
 use crate::command::import::rows::{BadRow, Group, Source};
+
+/// How many incidents' appends may be in flight at once on PostgreSQL, while the next incidents
+/// are read and decided; references are still reserved one after the other, in file order.
+const APPENDS_IN_FLIGHT: usize = 8;
 
 /// What an import did, for the summary.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -87,6 +93,12 @@ pub async fn csv(args: &ImportCsvArgs) -> anyhow::Result<ExitCode> {
         db: ReadDb::of(&store),
         ledger,
         seen: HashSet::new(),
+        // PostgreSQL commits several appends at once; SQLite has one writer anyway.
+        window: match store {
+            AnyStore::Postgres(_) => APPENDS_IN_FLIGHT,
+            AnyStore::Sqlite(_) => 1,
+        },
+        in_flight: JoinSet::new(),
     };
 
     let tally = run.import_all(&mut source, &mapping, args, started).await?;
@@ -110,6 +122,10 @@ struct Run {
     db: ReadDb,
     /// Every incident met so far, to notice an incident whose rows are not together.
     seen: HashSet<IncidentId>,
+    /// How many incident appends may run at once.
+    window: usize,
+    /// The incident appends running.
+    in_flight: JoinSet<anyhow::Result<()>>,
 }
 
 impl Run {
@@ -143,6 +159,7 @@ impl Run {
                 }
                 Outcome::Bad(bad) => {
                     bar.abandon();
+                    self.finish_all().await?;
                     print_summary(&tally, started)?;
                     anyhow::bail!(
                         "line {}: {}; nothing of incident {key:?} was imported (fix the row and \
@@ -157,8 +174,31 @@ impl Run {
             let n_incidents = tally.n_imported + tally.n_already_there;
             bar.set_message(format!("{n_incidents} incidents"));
         }
+        self.finish_all().await?;
         bar.finish_and_clear();
         Ok(tally)
+    }
+
+    /// Waits for one of the running appends to end.
+    ///
+    /// # Errors
+    /// When that append failed.
+    async fn finish_one(&mut self) -> anyhow::Result<()> {
+        match self.in_flight.join_next().await {
+            Some(finished) => finished.context("an incident append stopped unexpectedly")?,
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for every running append to end.
+    ///
+    /// # Errors
+    /// When one of them failed.
+    async fn finish_all(&mut self) -> anyhow::Result<()> {
+        while !self.in_flight.is_empty() {
+            self.finish_one().await?;
+        }
+        Ok(())
     }
 
     /// Imports one incident unless it is there already or holds a bad row.
@@ -202,11 +242,18 @@ impl Run {
         for (row, _) in &rows {
             n_events += self.directory.ensure(row).await?;
         }
-        self.ledger
-            .append::<IncidentState>(&stream, 0, &decided.events)
-            .await?;
+        let n_incident_events = decided.events.len();
+        while self.in_flight.len() >= self.window {
+            self.finish_one().await?;
+        }
+        let ledger = self.ledger.clone();
+        self.in_flight.spawn(async move {
+            ledger
+                .append::<IncidentState>(&stream, 0, &decided.events)
+                .await
+        });
         Ok(Outcome::Imported {
-            n_events: n_events + decided.events.len(),
+            n_events: n_events + n_incident_events,
             n_left_out: decided.n_left_out,
         })
     }
