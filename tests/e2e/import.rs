@@ -1,6 +1,7 @@
 //! `ledgerdesk import csv` on both backends with the UCI extract in `tests/fixtures` (ten real
 //! incidents, see the README there): what the ledger holds event by event, a second import that
-//! adds nothing, a bad row that stops or is skipped, a resumed import, and the portal view of
+//! adds nothing, a bad row that stops or is skipped, a resumed import, an import killed midway,
+//! and the portal view of
 //! an imported caller.
 
 use std::collections::BTreeMap;
@@ -266,6 +267,58 @@ async fn a_bad_row_stops_the_import_before_its_incident_or_is_skipped_and_a_reru
             ledger_length(&clean).await,
             "and nothing else: no event twice"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_whole_incidents_and_a_rerun_completes_it() {
+    let clean = crate::harness::sqlite();
+    assert!(import(&clean, &fixture(), &[]).await.status.success());
+    let streams = streams_of(&clean).await;
+    let expected = ledger_by_stream(&clean, &streams).await;
+
+    for database in both_backends().await {
+        // Migrate first, so the import and this test do not both create the schema.
+        let store = AnyStore::connect(&database.url()).await.unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
+            .args(["import", "csv", "--mapping", &mapping()])
+            .arg(fixture())
+            .env("LEDGERDESK_DATABASE_URL", database.url())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        // Kill it (SIGKILL) as soon as the first events are in the ledger.
+        while store.count_after(Checkpoint::START).await.unwrap() == 0 {
+            let exited = child.try_wait().unwrap();
+            assert!(
+                exited.is_none(),
+                "the import ended before appending: {exited:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        child.start_kill().unwrap();
+        child.wait().await.unwrap();
+        let killed = ledger_by_stream(&database, &streams).await;
+        let resumed = import(&database, &fixture(), &[]).await;
+
+        let incidents = streams
+            .iter()
+            .filter(|s| s.as_str().starts_with("incident-"));
+        let mut n_whole = 0;
+        for stream in incidents {
+            let events = &killed[stream.as_str()];
+            assert!(
+                events.is_empty() || events == &expected[stream.as_str()],
+                "{stream} is either not there or whole: {events:#?}"
+            );
+            n_whole += usize::from(!events.is_empty());
+        }
+        assert!(n_whole < INCIDENTS.len(), "the kill came before the end");
+        assert!(resumed.status.success(), "{resumed:?}");
+        assert_eq!(ledger_by_stream(&database, &streams).await, expected);
+        assert_eq!(ledger_length(&database).await, ledger_length(&clean).await);
     }
 }
 
