@@ -1,8 +1,7 @@
 //! `ledgerdesk import csv` on both backends with the UCI extract in `tests/fixtures` (ten real
 //! incidents, see the README there): what the ledger holds event by event, a second import that
 //! adds nothing, a bad row that stops or is skipped, a resumed import, an import killed midway,
-//! and the portal view of
-//! an imported caller.
+//! and the portal view of an imported caller.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
