@@ -13,6 +13,7 @@ mod audit_api;
 mod company_admin;
 mod demo;
 mod harness;
+mod import;
 mod incidents;
 mod metrics;
 mod migrate;
