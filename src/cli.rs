@@ -1,6 +1,7 @@
 //! The command line: every flag also reads an environment variable (`LEDGERDESK_...`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -48,6 +49,9 @@ pub enum Command {
     /// Load the customer portal blog's example (services A-H, companies A-C, customers A-H,
     /// a demo admin and agent, a few incidents each) and print every demo account's password.
     Demo(DatabaseArgs),
+    /// Run the notifier alone: turn new events into mail and deliver it, until SIGTERM or
+    /// Ctrl-C.
+    Notify(NotifyArgs),
     /// Review the ledger's history.
     Audit {
         /// What to check.
@@ -103,6 +107,45 @@ pub struct ServeArgs {
     /// address makes session cookies `Secure`.
     #[arg(long, env = "LEDGERDESK_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// How mail is delivered.
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How `notify` runs.
+#[derive(Clone, Debug, Args)]
+pub struct NotifyArgs {
+    /// Where the ledger lives.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The address users reach the server at, for the links in mail.
+    #[arg(long, env = "LEDGERDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How mail is delivered.
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How mail is delivered (DESIGN §3.2, ADR 12).
+#[derive(Clone, Debug, Args)]
+pub struct MailArgs {
+    /// The SMTP server, `smtp://[user:password@]host[:port]`; with none, mail is written as
+    /// `.eml` files to `--mail-dir`.
+    #[arg(long, env = "LEDGERDESK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Where mail files go when no SMTP server is configured.
+    #[arg(long, env = "LEDGERDESK_MAIL_DIR", default_value = "mail")]
+    pub mail_dir: PathBuf,
+    /// The sender of every mail.
+    #[arg(
+        long,
+        env = "LEDGERDESK_MAIL_FROM",
+        default_value = "Ledgerdesk <ledgerdesk@localhost>"
+    )]
+    pub mail_from: String,
+    /// The longest wait between two tries of a mail the server could not take, in seconds.
+    #[arg(long, env = "LEDGERDESK_MAIL_RETRY_MAX_SECS", default_value_t = 900)]
+    pub mail_retry_max_secs: u64,
 }
 
 /// Staff user subcommands.

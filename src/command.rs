@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod demo;
 pub mod migrate;
+pub mod notify;
 pub mod projections;
 pub mod serve;
 pub mod users;

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Projections {
             command: ProjectionsCommand::Rebuild { name, database },
         } => command::projections::rebuild(&database, name.as_deref()).await,
+        Command::Notify(args) => command::notify::run(&args).await,
         Command::Audit {
             command: AuditCommand::Verify(database),
         } => command::audit::verify(&database).await,
