@@ -19,6 +19,7 @@ mod sign_in;
 mod staff;
 mod trace;
 pub mod users;
+pub mod welcome;
 pub mod write;
 
 use std::future::Future;
@@ -55,6 +56,8 @@ pub struct Config {
     pub sign_in_max_failures: usize,
     /// The window of the sign-in rate limit.
     pub sign_in_window: Duration,
+    /// How long a welcome link works.
+    pub welcome_link_ttl: chrono::Duration,
 }
 
 impl Config {
@@ -69,6 +72,7 @@ impl Config {
             body_limit: 64 * 1024,
             sign_in_max_failures: 5,
             sign_in_window: Duration::from_secs(60),
+            welcome_link_ttl: chrono::Duration::hours(72),
         }
     }
 
@@ -175,6 +179,8 @@ pub fn app(state: AppState) -> Router {
             get(staff::audit::show_incident_access),
         )
         .route("/api/audit/events", get(staff::audit::list_audit_events))
+        .route("/api/mail/parked", get(staff::mail::list_parked_mail))
+        .route("/api/mail/{id}/retry", post(staff::mail::retry_mail))
         .route(
             "/api/portal-settings",
             get(staff::portal_settings::show_portal_settings)
@@ -184,6 +190,7 @@ pub fn app(state: AppState) -> Router {
             "/portal/api/session",
             post(portal::session::sign_in).delete(portal::session::sign_out),
         )
+        .route("/portal/api/password", post(welcome::set_password))
         .route("/portal/api/me", get(portal::me::show_me))
         .route("/portal/api/services", get(portal::me::list_my_services))
         .route(

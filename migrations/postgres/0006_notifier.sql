@@ -56,6 +56,9 @@ create table outbox (
     attempts bigint not null default 0,
     -- How many of the attempts failed temporarily and were tried again.
     retries bigint not null default 0,
+    -- Temporary failures since the mail was last put in line (by the notifier or an admin's
+    -- retry); the backoff and the limit after which it is parked count these.
+    failures bigint not null default 0,
     next_attempt_at bigint not null,
     -- The last failure, in words (the server's reply), never the message.
     last_error text,

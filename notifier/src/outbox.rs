@@ -50,7 +50,7 @@ pub(crate) struct DueMail {
     pub(crate) body_text: String,
     pub(crate) body_html: String,
     pub(crate) attempts: i64,
-    pub(crate) retries: i64,
+    pub(crate) failures: i64,
 }
 
 /// Takes the fence (from now on only the caller moves the checkpoint) and returns the
@@ -156,7 +156,7 @@ pub(crate) async fn due(
     limit: i64,
 ) -> Result<Vec<DueMail>, NotifierError> {
     let sql = "select id, template, message_id, to_address, subject, body_text, body_html,
-                      attempts, retries
+                      attempts, failures
                from outbox
                where status = 'pending' and next_attempt_at <= $1
                order by next_attempt_at, position, id
@@ -193,7 +193,8 @@ pub(crate) async fn mark_retry(
     error: &str,
 ) -> Result<(), NotifierError> {
     let sql = "update outbox
-               set attempts = attempts + 1, retries = retries + 1, next_attempt_at = $1,
+               set attempts = attempts + 1, retries = retries + 1, failures = failures + 1,
+                   next_attempt_at = $1,
                    last_error = $2
                where id = $3 and status = 'pending'";
     with_pool!(store, |pool| {

@@ -161,7 +161,7 @@ async fn send_one(
             Ok(false)
         }
         Err(Failure::Temporary(reason)) => {
-            let failures = u32::try_from(mail.retries + 1).unwrap_or(u32::MAX);
+            let failures = u32::try_from(mail.failures + 1).unwrap_or(u32::MAX);
             if failures >= config.max_attempts {
                 outbox::mark_parked(store, &mail.id, &reason).await?;
                 tracing::error!(

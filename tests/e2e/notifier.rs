@@ -357,6 +357,19 @@ async fn a_refused_mail_is_parked_and_holds_up_no_other() {
             items[0]["last_error"].as_str().unwrap().contains("550"),
             "{parked:?}"
         );
+        let metrics = metrics_text(&desk.server).await;
+        assert!(
+            metrics.contains("\nledgerdesk_mail_parked 1\n"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("\nledgerdesk_mail_sent_total 1\n"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("\nledgerdesk_outbox_depth 0\n"),
+            "{metrics}"
+        );
 
         // Once the address works, an admin's retry delivers it, once.
         sink.answer_for("gone@provider.example", Answer::Accept);
@@ -390,6 +403,16 @@ async fn a_refused_mail_is_parked_and_holds_up_no_other() {
         );
         desk.server.stop().await;
     }
+}
+
+async fn metrics_text(server: &Server) -> String {
+    let response = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
 }
 
 impl Desk {
@@ -565,6 +588,73 @@ async fn the_notify_mail_goes_to_the_customer_of_that_moment_and_never_to_the_ne
                 assert!(text.contains(second), "{text}");
             }
         }
+        desk.server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_welcome_mail_carries_a_link_that_sets_the_password_once() {
+    for database in both_backends().await {
+        let sink = SmtpSink::start();
+        let desk = open_desk(&database, &sink).await;
+        let body = json!({"name": "Newcomer", "email": "new@customer.example",
+                          "company_id": desk.company, "portal_access": true,
+                          "services": [desk.service], "send_welcome_email": true});
+        let customer = created(&desk.server, &desk.admin, "/api/customers", body).await;
+
+        let messages = settle(&sink, 1).await;
+        let text = messages[0].text();
+        let link = format!("{PUBLIC_URL}/portal/welcome?token=");
+        let at = text.find(&link).expect("the mail holds the link") + link.len();
+        let token: String = text[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        let server = &desk.server;
+        let set = |token: &str, password: &str| {
+            let body = json!({"token": token, "password": password});
+            async move { server.post("/portal/api/password", None, &body).await }
+        };
+        let bogus = set(&"0".repeat(96), "a brand new password").await;
+        let weak = set(&token, "short").await;
+        let first = set(&token, "a brand new password").await;
+        let second = set(&token, "another new password").await;
+        let signed_in = desk
+            .server
+            .sign_in(
+                "/portal/api/session",
+                "new@customer.example",
+                "a brand new password",
+            )
+            .await;
+
+        assert_eq!(messages[0].recipient(), "new@customer.example");
+        assert!(
+            messages[0].subject().starts_with("Welcome to"),
+            "{messages:?}"
+        );
+        assert!(!text.contains("password 1"), "no password is ever mailed");
+        assert_eq!(bogus.status, 422, "{bogus:?}");
+        assert_eq!(bogus.body["error"]["code"], "invalid_welcome_link");
+        assert_eq!(weak.status, 422, "{weak:?}");
+        assert_eq!(weak.body["error"]["code"], "weak_password");
+        assert_eq!(first.status, 204, "{first:?}");
+        assert_eq!(second.status, 422, "the link works once: {second:?}");
+        assert_eq!(signed_in.status, 201, "{signed_in:?}");
+        let history = desk
+            .server
+            .call(
+                Method::GET,
+                "/api/audit/events?after=0&limit=500",
+                Some(&desk.admin),
+                None,
+            )
+            .await;
+        assert!(
+            !history.body.to_string().contains(&token),
+            "the ledger never holds the token"
+        );
+        let _ = customer;
         desk.server.stop().await;
     }
 }

@@ -588,8 +588,8 @@ async fn bad_requests_get_their_documented_status_and_append_nothing() {
                 Some(&admin),
                 Some(r#"{"name": "N", "email": "n@example.com", "send_welcome_email": true}"#),
                 422,
-                "welcome_email_unavailable",
-                "welcome email (#5)",
+                "no_portal_access",
+                "a welcome email without portal access",
             ),
             (
                 Method::POST,
