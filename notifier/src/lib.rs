@@ -20,7 +20,7 @@ mod worker;
 pub use crate::config::{Delivery, NotifierConfig};
 pub use crate::error::NotifierError;
 pub use crate::runner::run;
-pub use crate::sender::Sender;
+pub use crate::sender::{Sender, deliver_due};
 pub use crate::worker::Notifier;
 
 /// The error and its causes, `outer: inner`, for logs.

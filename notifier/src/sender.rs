@@ -105,6 +105,26 @@ impl Sender {
     }
 }
 
+/// Delivers rounds of due mail until none is due; returns how many mails were delivered.
+///
+/// # Errors
+/// [`NotifierError::Database`] when the outbox cannot be read or updated; delivery failures
+/// are recorded on their rows, not returned.
+pub async fn deliver_due(
+    store: &AnyStore,
+    sender: &Sender,
+    config: &NotifierConfig,
+) -> Result<usize, NotifierError> {
+    let mut delivered = 0;
+    loop {
+        let round = send_due(store, sender, config).await?;
+        delivered += round.sent;
+        if round.sent + round.failed == 0 {
+            return Ok(delivered);
+        }
+    }
+}
+
 /// Tries every mail due now once, `config.concurrency` at a time, and records each outcome.
 pub(crate) async fn send_due(
     store: &AnyStore,

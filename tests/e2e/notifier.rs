@@ -658,3 +658,79 @@ async fn a_welcome_mail_carries_a_link_that_sets_the_password_once() {
         desk.server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn without_smtp_notify_alone_writes_each_mail_once_as_an_eml_file() {
+    for database in both_backends().await {
+        // serve owes the mail but cannot deliver it (its SMTP server is down) ...
+        let mut sink = SmtpSink::start();
+        sink.stop();
+        let desk = open_desk(&database, &sink).await;
+        let (_, token) = desk.customer("c1@customer.example", &desk.company).await;
+        let (_, reference) = desk.customer_logs(&token, "Written to a file").await;
+        desk.server.stop().await;
+
+        // ... and `ledgerdesk notify` with no SMTP server writes it to the mail folder.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("e2e-mail")
+            .join(uuid::Uuid::new_v4().to_string());
+        let dir_arg = dir.to_str().unwrap().to_owned();
+        for _ in 0..2 {
+            let mut notify = tokio::process::Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
+                .args(["notify", "--mail-dir", &dir_arg])
+                .env("LEDGERDESK_DATABASE_URL", database.url())
+                .env("RUST_LOG", "warn")
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            let mut written = Vec::new();
+            for _ in 0..100 {
+                written = eml_files(&dir);
+                if !written.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let pid = notify.id().unwrap().to_string();
+            let stopped = tokio::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .await
+                .unwrap();
+            assert!(stopped.success());
+            assert!(
+                notify.wait().await.unwrap().success(),
+                "notify stops cleanly on SIGTERM"
+            );
+            assert_eq!(written.len(), 1, "{written:?}");
+        }
+
+        let files = eml_files(&dir);
+        assert_eq!(
+            files.len(),
+            1,
+            "a second run writes nothing again: {files:?}"
+        );
+        let mail = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            mail.contains(&format!("[{reference}] New incident from a customer")),
+            "{mail}"
+        );
+        assert!(mail.contains("Message-ID: <"), "{mail}");
+        assert!(mail.contains(&format!("To: {ADA}")), "{mail}");
+    }
+}
+
+/// The `.eml` files in `dir` (none when it does not exist), ignoring temporary files.
+fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+        .collect();
+    files.sort();
+    files
+}
