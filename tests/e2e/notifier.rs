@@ -655,6 +655,51 @@ async fn a_welcome_mail_carries_a_link_that_sets_the_password_once() {
             "the ledger never holds the token"
         );
         let _ = customer;
+
+        // A company admin's welcome request for a colleague works the same way.
+        let body = json!({"name": "Admin Customer", "email": "boss@customer.example",
+                          "company_id": desk.company, "portal_access": true,
+                          "password": "customer password 1", "company_admin": true,
+                          "services": [desk.service]});
+        created(&desk.server, &desk.admin, "/api/customers", body).await;
+        let boss = desk
+            .server
+            .token(
+                "/portal/api/session",
+                "boss@customer.example",
+                "customer password 1",
+            )
+            .await;
+        let colleague = json!({"name": "Colleague", "email": "mate@customer.example",
+                               "portal_access": true, "services": [desk.service],
+                               "send_welcome_email": true});
+        created(
+            &desk.server,
+            &boss,
+            "/portal/api/company/customers",
+            colleague,
+        )
+        .await;
+        let messages = settle(&sink, 2).await;
+        let text = messages[1].text();
+        let at = text.find(&link).expect("the colleague's mail holds a link") + link.len();
+        let colleague_token: String = text[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        let colleague_set = set(&colleague_token, "the colleague's password").await;
+        let colleague_in = desk
+            .server
+            .sign_in(
+                "/portal/api/session",
+                "mate@customer.example",
+                "the colleague's password",
+            )
+            .await;
+
+        assert_eq!(messages[1].recipient(), "mate@customer.example");
+        assert_eq!(colleague_set.status, 204, "{colleague_set:?}");
+        assert_eq!(colleague_in.status, 201, "{colleague_in:?}");
         desk.server.stop().await;
     }
 }
