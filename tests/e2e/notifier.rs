@@ -488,6 +488,11 @@ async fn a_sigkill_during_delivery_loses_no_mail_and_repeats_only_with_the_same_
             seen.insert(reference);
         }
         assert_eq!(seen, references, "one Message-ID per incident");
+        let received = sink.messages().len();
+        assert!(
+            received > 4,
+            "the mail in flight at the kill was sent again, with its Message-ID: {received}"
+        );
         server.stop().await;
     }
 }
