@@ -55,6 +55,9 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Run the notifier alone: turn new events into mail and deliver it, until SIGTERM or
+    /// Ctrl-C.
+    Notify(NotifyArgs),
     /// Review the ledger's history.
     Audit {
         /// What to check.
@@ -134,6 +137,45 @@ pub struct ServeArgs {
     /// address makes session cookies `Secure`.
     #[arg(long, env = "LEDGERDESK_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// How mail is delivered.
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How `notify` runs.
+#[derive(Clone, Debug, Args)]
+pub struct NotifyArgs {
+    /// Where the ledger lives.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The address users reach the server at, for the links in mail.
+    #[arg(long, env = "LEDGERDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How mail is delivered.
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How mail is delivered (DESIGN §3.2, ADR 12).
+#[derive(Clone, Debug, Args)]
+pub struct MailArgs {
+    /// The SMTP server, `smtp://[user:password@]host[:port]`; with none, mail is written as
+    /// `.eml` files to `--mail-dir`.
+    #[arg(long, env = "LEDGERDESK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Where mail files go when no SMTP server is configured.
+    #[arg(long, env = "LEDGERDESK_MAIL_DIR", default_value = "mail")]
+    pub mail_dir: PathBuf,
+    /// The sender of every mail.
+    #[arg(
+        long,
+        env = "LEDGERDESK_MAIL_FROM",
+        default_value = "Ledgerdesk <ledgerdesk@localhost>"
+    )]
+    pub mail_from: String,
+    /// The longest wait between two tries of a mail the server could not take, in seconds.
+    #[arg(long, env = "LEDGERDESK_MAIL_RETRY_MAX_SECS", default_value_t = 900)]
+    pub mail_retry_max_secs: u64,
 }
 
 /// Staff user subcommands.

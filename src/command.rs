@@ -4,6 +4,7 @@ pub mod audit;
 pub mod demo;
 pub mod import;
 pub mod migrate;
+pub mod notify;
 pub mod projections;
 pub mod serve;
 pub mod users;

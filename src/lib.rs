@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Csv(args),
         } => command::import::csv(&args).await,
+        Command::Notify(args) => command::notify::run(&args).await,
         Command::Audit {
             command: AuditCommand::Verify(database),
         } => command::audit::verify(&database).await,

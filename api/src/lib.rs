@@ -23,6 +23,7 @@ mod sign_in;
 mod staff;
 mod trace;
 pub mod users;
+pub mod welcome;
 pub mod write;
 
 use std::future::Future;
@@ -63,6 +64,8 @@ pub struct Config {
     pub sign_in_max_failures: usize,
     /// The window of the sign-in rate limit.
     pub sign_in_window: Duration,
+    /// How long a welcome link works.
+    pub welcome_link_ttl: chrono::Duration,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             body_limit: 64 * 1024,
             sign_in_max_failures: 5,
             sign_in_window: Duration::from_secs(60),
+            welcome_link_ttl: chrono::Duration::hours(72),
         }
     }
 
@@ -195,11 +199,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::audit::show_incident_history))
         .routes(routes!(staff::audit::show_incident_access))
         .routes(routes!(staff::audit::list_audit_events))
+        .routes(routes!(staff::mail::list_parked_mail))
+        .routes(routes!(staff::mail::retry_mail))
         .routes(routes!(
             staff::portal_settings::show_portal_settings,
             staff::portal_settings::set_portal_settings
         ))
         .routes(routes!(portal::session::sign_in, portal::session::sign_out))
+        .routes(routes!(welcome::set_password))
         .routes(routes!(portal::me::show_me))
         .routes(routes!(portal::me::list_my_services))
         .routes(routes!(portal::incidents::list_portal_types))

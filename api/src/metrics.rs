@@ -1,5 +1,6 @@
-//! `GET /metrics`: counters and a latency histogram kept in this process, and gauges read from
-//! the ledger and the portal projection at scrape time, in the Prometheus text format 0.0.4.
+//! `GET /metrics`: counters and a latency histogram kept in this process, and figures read from
+//! the ledger, the portal projection and the notifier's outbox at scrape time, in the Prometheus
+//! text format 0.0.4.
 //!
 //! The registry is one process-wide static, because the write path's `Writer` is also built by
 //! the CLI and carries no handle to the API's state. Labels are bounded and impersonal: the route
@@ -14,6 +15,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{Method, header};
 use axum::response::IntoResponse;
+use ledgerdesk_projections::db::Cell;
 use ledgerdesk_store::{Checkpoint, EventStore as _};
 
 use crate::AppState;
@@ -53,6 +55,21 @@ struct Gauges {
     projections: Vec<(&'static str, u64, i64)>,
     /// Events in the ledger.
     ledger_events: u64,
+    /// The notifier's outbox.
+    outbox: Outbox,
+}
+
+/// The outbox as the notifier left it (ADR 12).
+#[derive(Debug, Default)]
+struct Outbox {
+    /// Mail waiting to be delivered.
+    pending: i64,
+    /// Mail delivered.
+    sent: i64,
+    /// Tries that failed for now and were scheduled again.
+    retried: i64,
+    /// Mail refused for good, waiting for an admin.
+    parked: i64,
 }
 
 /// One route pattern's answers by method and status, and its duration histogram.
@@ -93,15 +110,37 @@ pub(crate) async fn show_metrics(
         .map(|status| (status.name, status.lag, status.row.checkpoint.position))
         .collect();
     let ledger_events = state.store().count_after(Checkpoint::START).await?;
+    let outbox = outbox(&state).await?;
 
     let gauges = Gauges {
         projections,
         ledger_events,
+        outbox,
     };
     Ok((
         [(header::CONTENT_TYPE, CONTENT_TYPE)],
         METRICS.render(&gauges),
     ))
+}
+
+/// The outbox's figures, counted at scrape time.
+async fn outbox(state: &AppState) -> Result<Outbox, ApiError> {
+    let sql = "select status, count(*), cast(coalesce(sum(retries), 0) as bigint)
+               from outbox
+               group by status";
+    let rows = state.db().fetch_all(sql, &[]).await?;
+    let mut outbox = Outbox::default();
+    for row in rows {
+        let int = |index: usize| row.get(index).and_then(Cell::as_int).unwrap_or(0);
+        outbox.retried += int(2);
+        match row.first().and_then(Cell::as_text) {
+            Some("pending") => outbox.pending = int(1),
+            Some("sent") => outbox.sent = int(1),
+            Some("parked") => outbox.parked = int(1),
+            _ => {}
+        }
+    }
+    Ok(outbox)
 }
 
 impl Registry {
@@ -204,6 +243,7 @@ impl Registry {
             &[],
             ledger_events,
         );
+        render_outbox(&mut out, &gauges.outbox);
         out
     }
 
@@ -258,6 +298,40 @@ impl Registry {
 }
 
 /// Writes a family's `HELP` and `TYPE` lines.
+/// The notifier's figures: depth and parked can go down, sent and retried only grow.
+fn render_outbox(out: &mut String, outbox: &Outbox) {
+    let figures = [
+        (
+            "ledgerdesk_outbox_depth",
+            "gauge",
+            "Mail waiting to be delivered.",
+            outbox.pending,
+        ),
+        (
+            "ledgerdesk_mail_sent_total",
+            "counter",
+            "Mail delivered.",
+            outbox.sent,
+        ),
+        (
+            "ledgerdesk_mail_retried_total",
+            "counter",
+            "Delivery tries that failed for now and were scheduled again.",
+            outbox.retried,
+        ),
+        (
+            "ledgerdesk_mail_parked",
+            "gauge",
+            "Mail refused for good, waiting for an admin to retry it.",
+            outbox.parked,
+        ),
+    ];
+    for (name, kind, help, value) in figures {
+        family(out, name, kind, help);
+        sample(out, name, &[], value);
+    }
+}
+
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     // Writing to a `String` cannot fail.
     let _ = writeln!(out, "# HELP {name} {help}");
@@ -312,6 +386,12 @@ mod tests {
         let gauges = Gauges {
             projections: vec![("portal", 2, 7)],
             ledger_events: 9,
+            outbox: Outbox {
+                pending: 1,
+                sent: 4,
+                retried: 3,
+                parked: 2,
+            },
         };
 
         let text = registry.render(&gauges);
@@ -338,6 +418,14 @@ mod tests {
             r#"ledgerdesk_projection_position{projection="portal"} 7"#,
             "# TYPE ledgerdesk_ledger_events_total counter",
             "ledgerdesk_ledger_events_total 9",
+            "# TYPE ledgerdesk_outbox_depth gauge",
+            "ledgerdesk_outbox_depth 1",
+            "# TYPE ledgerdesk_mail_sent_total counter",
+            "ledgerdesk_mail_sent_total 4",
+            "# TYPE ledgerdesk_mail_retried_total counter",
+            "ledgerdesk_mail_retried_total 3",
+            "# TYPE ledgerdesk_mail_parked gauge",
+            "ledgerdesk_mail_parked 2",
         ];
         let lines: Vec<&str> = text.lines().collect();
         let mut at = 0;

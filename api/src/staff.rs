@@ -4,6 +4,7 @@ pub(crate) mod audit;
 pub(crate) mod companies;
 pub(crate) mod customers;
 pub(crate) mod incidents;
+pub(crate) mod mail;
 pub(crate) mod portal_settings;
 pub(crate) mod services;
 pub(crate) mod session;

@@ -1,5 +1,5 @@
-//! `ledgerdesk serve`: the HTTP API and the portal projector in one process, stopped gracefully
-//! by SIGTERM or Ctrl-C.
+//! `ledgerdesk serve`: the HTTP API, the portal projector and the notifier in one process,
+//! stopped gracefully by SIGTERM or Ctrl-C.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,6 +21,8 @@ const SESSION_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// When the database cannot be opened, the address cannot be bound, or the projector stops on an
 /// error it cannot retry.
 pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let notifier_config =
+        crate::command::notify::notifier_config(args.public_url.as_deref(), &args.mail)?;
     let store = AnyStore::connect(&args.database.database_url)
         .await
         .context("failed to open the database")?;
@@ -36,6 +38,14 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         async move {
             let outcome =
                 ledgerdesk_projections::run(store, ProjectorConfig::default(), stopped).await;
+            stop.send_replace(true);
+            outcome
+        }
+    });
+    let notifier = tokio::spawn({
+        let (stop, stopped, store) = (Arc::clone(&stop), stopped.clone(), store.clone());
+        async move {
+            let outcome = ledgerdesk_notifier::run(store, notifier_config, stopped).await;
             stop.send_replace(true);
             outcome
         }
@@ -61,10 +71,12 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 
     let served = server.await.context("the API task panicked")?;
     let projected = projector.await.context("the projector task panicked")?;
+    let notified = notifier.await.context("the notifier task panicked")?;
     signals.abort();
     purge.abort();
     served.context("the API server failed")?;
     projected.context("the portal projector stopped on an error")?;
+    notified.context("the notifier stopped on an error")?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -84,7 +96,7 @@ async fn purge_sessions(state: AppState) {
 }
 
 /// Completes when Ctrl-C or SIGTERM arrives.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -20,6 +20,7 @@ mod sqlite;
 mod verify;
 mod version;
 mod wake;
+mod welcome_token;
 
 use std::future::Future;
 
@@ -38,6 +39,7 @@ pub use crate::sqlite::SqliteStore;
 pub use crate::verify::{BrokenLink, LinkProblem, VerifyReport};
 pub use crate::version::ExpectedVersion;
 pub use crate::wake::WakeUp;
+pub use crate::welcome_token::{WelcomeKey, token_customer, token_hash};
 
 /// The PostgreSQL `LISTEN`/`NOTIFY` channel that carries wake-up hints.
 pub const NOTIFY_CHANNEL: &str = "ledgerdesk_events";

@@ -27,13 +27,24 @@ pub(crate) struct Answer {
 
 impl Server {
     pub(crate) async fn start(database: &TestDatabase) -> Self {
+        Self::start_with(database, &[]).await
+    }
+
+    /// Starts `ledgerdesk serve` with extra arguments (e.g. `--smtp-url`). Mail files, when no
+    /// SMTP server is given, go to a scratch folder rather than the working directory.
+    pub(crate) async fn start_with(database: &TestDatabase, extra: &[String]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("e2e-mail")
+            .join(uuid::Uuid::new_v4().to_string());
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .env("LEDGERDESK_MAIL_DIR", mail_dir)
             .env("LEDGERDESK_DATABASE_URL", database.url())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -128,6 +139,11 @@ impl Server {
         let answer = self.sign_in(path, email, password).await;
         assert_eq!(answer.status, 201, "sign-in: {answer:?}");
         answer.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and waits for it to be gone.
+    pub(crate) async fn kill(mut self) {
+        self.child.kill().await.expect("the server can be killed");
     }
 
     /// Sends SIGTERM and expects a clean exit.
@@ -572,8 +588,8 @@ async fn bad_requests_get_their_documented_status_and_append_nothing() {
                 Some(&admin),
                 Some(r#"{"name": "N", "email": "n@example.com", "send_welcome_email": true}"#),
                 422,
-                "welcome_email_unavailable",
-                "welcome email (#5)",
+                "no_portal_access",
+                "a welcome email without portal access",
             ),
             (
                 Method::POST,

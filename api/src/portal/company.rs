@@ -27,7 +27,7 @@ use crate::openapi::{self, ErrorEnvelope, Page};
 use crate::portal::writer;
 use crate::read::{self, CustomerView};
 use crate::session::{self, CustomerSession};
-use crate::staff::customers::{company_facts, refuse_welcome_email, unique_email};
+use crate::staff::customers::{company_facts, requested_welcome, unique_email};
 use crate::write::{decide_all, load, retry_on_conflict};
 
 /// The body of `POST /portal/api/company/customers`: a plain colleague in the admin's company.
@@ -125,11 +125,11 @@ pub(crate) async fn add_colleague(
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
     let admin = acting_customer(state.store(), session.customer_id).await?;
     let company_id = administered(&admin)?;
-    refuse_welcome_email(body.send_welcome_email)?;
     let name = Name::parse(&body.name)?;
     let email = unique_email(&state, &body.email, None).await?;
 
     let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
+    let welcome_email = requested_welcome(&state, body.send_welcome_email, customer_id).await?;
     let register = RegisterCustomer {
         customer_id,
         name,
@@ -140,7 +140,7 @@ pub(crate) async fn add_colleague(
         company_admin: false,
         see_company_incidents: false,
         services: body.services,
-        welcome_email: None,
+        welcome_email,
     };
     authorise_add_colleague(&admin, &register).map_err(refusal)?;
     let events = decide_all(
@@ -198,6 +198,7 @@ pub(crate) async fn change_colleague(
 ) -> Result<Json<CustomerView>, ApiError> {
     let stream = StreamName::customer(colleague_id);
     let acting_id = session.customer_id;
+    let welcome = requested_welcome(&state, body.send_welcome_email, colleague_id).await?;
     let writer = writer(&state, session);
 
     retry_on_conflict(|| async {
@@ -208,8 +209,10 @@ pub(crate) async fn change_colleague(
         if !company_admin::can_list_colleague(&admin, colleague) {
             return Err(ApiError::NotFound);
         }
-        refuse_welcome_email(body.send_welcome_email)?;
-        let commands = colleague_commands(&state, &body, company_id).await?;
+        let mut commands = colleague_commands(&state, &body, company_id).await?;
+        if let Some(welcome) = welcome.clone() {
+            commands.push(CustomerCommand::RequestWelcomeEmail(welcome));
+        }
         for cmd in &commands {
             authorise_colleague_command(&admin, colleague, cmd).map_err(refusal)?;
         }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ledgerdesk_domain::company::CompanyState;
 use ledgerdesk_domain::customer::{
-    CompanyServices, CustomerCommand, CustomerState, RegisterCustomer,
+    CompanyServices, CustomerCommand, CustomerState, RegisterCustomer, WelcomeEmail,
 };
 use ledgerdesk_domain::value::{Email, Name, PasswordHash};
 use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, StreamName};
@@ -23,7 +23,7 @@ use crate::read::{self, CustomerView};
 use crate::session::{self, AdminSession};
 use crate::staff::{require_services, writer};
 use crate::write::{decide_all, load, retry_on_conflict};
-use crate::{AppState, password};
+use crate::{AppState, password, welcome};
 
 /// The rules a customer's registration or change can break (422).
 const CUSTOMER_RULES: &str = "`invalid_value` (a blank name, a bad email), `weak_password`, \
@@ -107,7 +107,6 @@ pub(crate) async fn register_customer(
     AdminSession(admin): AdminSession,
     Body(body): Body<NewCustomer>,
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
-    refuse_welcome_email(body.send_welcome_email)?;
     let name = Name::parse(&body.name)?;
     let email = unique_email(&state, &body.email, None).await?;
     require_services(&state, &body.services).await?;
@@ -115,6 +114,7 @@ pub(crate) async fn register_customer(
     let password_hash = hash_optional(body.password).await?;
 
     let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
+    let welcome_email = requested_welcome(&state, body.send_welcome_email, customer_id).await?;
     let register = RegisterCustomer {
         customer_id,
         name,
@@ -125,7 +125,7 @@ pub(crate) async fn register_customer(
         company_admin: body.company_admin,
         see_company_incidents: body.see_company_incidents,
         services: body.services,
-        welcome_email: None,
+        welcome_email,
     };
     let events = decide_all(
         CustomerState::default(),
@@ -171,7 +171,6 @@ pub(crate) async fn change_customer(
     PathId(customer_id): PathId<CustomerId>,
     Body(body): Body<CustomerChanges>,
 ) -> Result<Json<CustomerView>, ApiError> {
-    refuse_welcome_email(body.send_welcome_email)?;
     let name = body.name.as_deref().map(Name::parse).transpose()?;
     let email = match &body.email {
         Some(email) => Some(unique_email(&state, email, Some(customer_id)).await?),
@@ -181,6 +180,7 @@ pub(crate) async fn change_customer(
         require_services(&state, services).await?;
     }
     let password_hash = hash_optional(body.password.clone()).await?;
+    let welcome = requested_welcome(&state, body.send_welcome_email, customer_id).await?;
     let stream = StreamName::customer(customer_id);
     let writer = writer(&state, admin);
 
@@ -194,6 +194,7 @@ pub(crate) async fn change_customer(
             email: email.clone(),
             password_hash: password_hash.clone(),
             company,
+            welcome: welcome.clone(),
         };
         let commands = commands(&body, changes);
         let events = decide_all(loaded.state, commands)?;
@@ -216,6 +217,8 @@ struct Changes {
     password_hash: Option<PasswordHash>,
     /// The company the customer ends up in, with its services now.
     company: Option<CompanyServices>,
+    /// The welcome email to request, if asked for.
+    welcome: Option<WelcomeEmail>,
 }
 
 /// The commands of a change, in an order where each one sees the previous ones' effect:
@@ -264,6 +267,9 @@ fn commands(body: &CustomerChanges, changes: Changes) -> Vec<CustomerCommand> {
         Some(false) => commands.push(CustomerCommand::RevokePortalAccess),
         None => {}
     }
+    if let Some(welcome) = changes.welcome {
+        commands.push(CustomerCommand::RequestWelcomeEmail(welcome));
+    }
     commands
 }
 
@@ -311,14 +317,15 @@ async fn hash_optional(password: Option<String>) -> Result<Option<PasswordHash>,
     }
 }
 
-/// Welcome emails need the notifier and its one-time links (#5); until then they are refused
-/// rather than silently dropped.
-pub(crate) fn refuse_welcome_email(requested: bool) -> Result<(), ApiError> {
-    if requested {
-        return Err(ApiError::rule(
-            "welcome_email_unavailable",
-            "welcome emails are not available yet; set a password instead",
-        ));
+/// The welcome email to record when `requested`: its link's token is derived again by the
+/// notifier, which mails it (ADR 12).
+pub(crate) async fn requested_welcome(
+    state: &AppState,
+    requested: bool,
+    customer_id: CustomerId,
+) -> Result<Option<WelcomeEmail>, ApiError> {
+    if !requested {
+        return Ok(None);
     }
-    Ok(())
+    Ok(Some(welcome::welcome_email(state, customer_id).await?))
 }
