@@ -9,6 +9,7 @@ pub mod error;
 mod incidents;
 mod json;
 mod metrics;
+mod pages;
 pub mod password;
 mod portal;
 pub mod rate_limit;
@@ -210,6 +211,7 @@ pub fn app(state: AppState) -> Router {
             "/portal/api/company/customers/{id}",
             patch(portal::company::change_colleague),
         )
+        .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -33,14 +33,14 @@ use crate::write::{decide_all, load, retry_on_conflict};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewColleague {
-    name: String,
-    email: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
     #[serde(default)]
-    portal_access: bool,
+    pub(crate) portal_access: bool,
     #[serde(default)]
-    services: BTreeSet<ServiceId>,
+    pub(crate) services: BTreeSet<ServiceId>,
     #[serde(default)]
-    send_welcome_email: bool,
+    pub(crate) send_welcome_email: bool,
 }
 
 /// The body of `PATCH /portal/api/company/customers/{id}`: portal access and services only.
@@ -58,10 +58,7 @@ pub(crate) async fn list_colleagues(
     State(state): State<AppState>,
     session: CustomerSession,
 ) -> Result<Json<Value>, ApiError> {
-    let admin = acting_customer(state.store(), session.customer_id).await?;
-    let company_id = administered(&admin)?;
-
-    let colleagues = read::company_customers(state.db(), company_id).await?;
+    let colleagues = colleagues_of(&state, session.customer_id).await?;
     Ok(Json(json!({"items": colleagues, "next_cursor": null})))
 }
 
@@ -71,11 +68,43 @@ pub(crate) async fn add_colleague(
     session: CustomerSession,
     Body(body): Body<NewColleague>,
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
+    let customer = add_as_company_admin(&state, session, body).await?;
+    Ok((StatusCode::CREATED, Json(customer)))
+}
+
+/// The company admin's company and colleagues, by name; 403 when the customer is not a
+/// company admin. Shared by the API and the pages.
+pub(crate) async fn colleagues_of(
+    state: &AppState,
+    customer_id: CustomerId,
+) -> Result<Vec<CustomerView>, ApiError> {
+    let admin = acting_customer(state.store(), customer_id).await?;
+    let company_id = administered(&admin)?;
+    read::company_customers(state.db(), company_id).await
+}
+
+/// The company the customer administers as the ledger has it now: 403 when they are not a
+/// company admin.
+pub(crate) async fn administered_company(
+    state: &AppState,
+    customer_id: CustomerId,
+) -> Result<CompanyId, ApiError> {
+    let admin = acting_customer(state.store(), customer_id).await?;
+    administered(&admin)
+}
+
+/// The write path of a company admin adding a colleague, shared by the API and the pages:
+/// answers the new customer.
+pub(crate) async fn add_as_company_admin(
+    state: &AppState,
+    session: CustomerSession,
+    body: NewColleague,
+) -> Result<CustomerView, ApiError> {
     let admin = acting_customer(state.store(), session.customer_id).await?;
     let company_id = administered(&admin)?;
     refuse_welcome_email(body.send_welcome_email)?;
     let name = Name::parse(&body.name)?;
-    let email = unique_email(&state, &body.email, None).await?;
+    let email = unique_email(state, &body.email, None).await?;
 
     let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
     let register = RegisterCustomer {
@@ -95,7 +124,7 @@ pub(crate) async fn add_colleague(
         CustomerState::default(),
         vec![CustomerCommand::Register(register)],
     )?;
-    writer(&state, session)
+    writer(state, session)
         .append::<CustomerState>(
             &StreamName::customer(customer_id),
             ExpectedVersion::NoStream,
@@ -103,8 +132,7 @@ pub(crate) async fn add_colleague(
         )
         .await?;
 
-    let customer = read::customer(state.db(), customer_id).await?;
-    Ok((StatusCode::CREATED, Json(customer)))
+    read::customer(state.db(), customer_id).await
 }
 
 /// Grants or revokes a colleague's portal access and sets their services within the company:

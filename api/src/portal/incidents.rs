@@ -20,7 +20,7 @@ use ledgerdesk_domain::{
 };
 use ledgerdesk_projections::query;
 use ledgerdesk_store::{AnyStore, ExpectedVersion, Idempotency};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
@@ -36,15 +36,15 @@ use crate::session::CustomerSession;
 use crate::write::load;
 
 /// The body of `POST /portal/api/incidents`: `type` is a portal type's name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPortalIncident {
     #[serde(rename = "type")]
-    portal_type: String,
-    service_id: ServiceId,
-    title: String,
+    pub(crate) portal_type: String,
+    pub(crate) service_id: ServiceId,
+    pub(crate) title: String,
     #[serde(default)]
-    description: String,
+    pub(crate) description: String,
 }
 
 /// The body of `POST /portal/api/incidents/{id}/comments`; a customer's comment is public.
@@ -54,22 +54,19 @@ pub(crate) struct NewPortalComment {
     body: String,
 }
 
-/// The `Idempotency-Key` header, if the request has one.
+/// The `Idempotency-Key` header, if the request has one (the pages send a form field instead).
 #[derive(Debug)]
-pub(crate) struct IdempotencyKey(Option<String>);
+pub(crate) struct IdempotencyKey(pub(crate) Option<String>);
 
 /// The enabled portal types: `{"items": [{"name","label"}]}`.
 pub(crate) async fn list_portal_types(
     State(state): State<AppState>,
     _session: CustomerSession,
 ) -> Result<Json<Value>, ApiError> {
-    let settings =
-        load::<PortalSettingsState>(state.store(), &StreamName::portal_settings()).await?;
+    let types = enabled_portal_types(state.store()).await?;
 
-    let items: Vec<Value> = settings
-        .state
-        .settings()
-        .enabled_portal_types()
+    let items: Vec<Value> = types
+        .iter()
         .map(|portal_type| json!({"name": portal_type.name.as_str(), "label": portal_type.label.as_str()}))
         .collect();
     Ok(Json(json!({"items": items, "next_cursor": null})))
@@ -110,13 +107,38 @@ pub(crate) async fn log_my_incident(
     idempotency_key: IdempotencyKey,
     BodyWithBytes(body, bytes): BodyWithBytes<NewPortalIncident>,
 ) -> Result<(StatusCode, Json<PortalIncidentView>), ApiError> {
+    let incident = log_as_customer(&state, session, &idempotency_key, body, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(incident)))
+}
+
+/// Adds the customer's (public) comment to an incident they can see: 201 with the comment.
+pub(crate) async fn comment_on_my_incident(
+    State(state): State<AppState>,
+    session: CustomerSession,
+    PathId(key): PathId<IncidentKey>,
+    Body(body): Body<NewPortalComment>,
+) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+    let comment = comment_as_customer(&state, session, key, &body.body).await?;
+    Ok((StatusCode::CREATED, Json(comment)))
+}
+
+/// The write path of logging an incident in the portal, shared by the API and the pages:
+/// decides as the customer and answers the incident as they see it. `bytes` fingerprints the
+/// request for `idempotency_key`.
+pub(crate) async fn log_as_customer(
+    state: &AppState,
+    session: CustomerSession,
+    idempotency_key: &IdempotencyKey,
+    body: NewPortalIncident,
+    bytes: &[u8],
+) -> Result<PortalIncidentView, ApiError> {
     let customer_id = session.customer_id;
-    let (incident_id, idempotency) = idempotency_key.scoped(customer_id, &bytes)?;
-    let log = body.into_log(&state, customer_id, incident_id).await?;
+    let (incident_id, idempotency) = idempotency_key.scoped(customer_id, bytes)?;
+    let log = body.into_log(state, customer_id, incident_id).await?;
 
     let events = decide_log(state.db(), log).await?;
     let stream = StreamName::incident(incident_id);
-    writer(&state, session)
+    writer(state, session)
         .append_once::<IncidentState>(
             &stream,
             ExpectedVersion::NoStream,
@@ -131,20 +153,21 @@ pub(crate) async fn log_my_incident(
         IncidentKey::Id(incident_id),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(incident.into_portal())))
+    Ok(incident.into_portal())
 }
 
-/// Adds the customer's (public) comment to an incident they can see: 201 with the comment.
-pub(crate) async fn comment_on_my_incident(
-    State(state): State<AppState>,
+/// The write path of a customer's update on an incident they can see, shared by the API and
+/// the pages: 404 when they cannot see it; answers the comment as they see it.
+pub(crate) async fn comment_as_customer(
+    state: &AppState,
     session: CustomerSession,
-    PathId(key): PathId<IncidentKey>,
-    Body(body): Body<NewPortalComment>,
-) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+    key: IncidentKey,
+    body: &str,
+) -> Result<CommentView, ApiError> {
     let audience = Audience::Customer(session.customer_id);
     let visible = read::incident(state.db(), audience, key).await?;
     let incident_id = IncidentId::parse(&visible.id).map_err(ApiError::internal)?;
-    let text = CommentBody::parse(&body.body)?;
+    let text = CommentBody::parse(body)?;
     let comment_id = CommentId::from_uuid(uuid::Uuid::now_v7());
 
     let comment = AddComment {
@@ -155,15 +178,25 @@ pub(crate) async fn comment_on_my_incident(
         notify_customer: false,
         customer_can_see: false,
     };
-    let writer = writer(&state, session);
+    let writer = writer(state, session);
     incidents::change(&writer, incident_id, IfMatch(None), |_| {
         let cmd = IncidentCommand::AddComment(comment.clone());
         async move { Ok(vec![cmd]) }
     })
     .await?;
 
-    let comment = read::comment(state.db(), audience, incident_id, &comment_id.to_string()).await?;
-    Ok((StatusCode::CREATED, Json(comment)))
+    read::comment(state.db(), audience, incident_id, &comment_id.to_string()).await
+}
+
+/// The enabled portal types, in the settings' order: what a customer may log.
+pub(crate) async fn enabled_portal_types(store: &AnyStore) -> Result<Vec<PortalType>, ApiError> {
+    let settings = load::<PortalSettingsState>(store, &StreamName::portal_settings()).await?;
+    Ok(settings
+        .state
+        .settings()
+        .enabled_portal_types()
+        .cloned()
+        .collect())
 }
 
 impl NewPortalIncident {

@@ -104,8 +104,18 @@ pub(crate) async fn incidents_page(
     let mut filter = "and i.reference < $2".to_owned();
     let mut params = vec![Param::from(page.before)];
     if let Some(status) = &page.status {
-        filter.push_str(" and i.status = $3");
         params.push(status.as_str().into());
+        filter.push_str(&format!(" and i.status = ${}", params.len() + 1));
+    }
+    if let Some(search) = &page.search {
+        // Case-insensitive containment on both backends; the text's own `%`, `_` and `\`
+        // are escaped so they match themselves.
+        params.push(like_pattern(search).into());
+        let n = params.len() + 1;
+        filter.push_str(&format!(
+            " and (lower(i.title) like ${n} escape '\\' \
+               or lower(i.description) like ${n} escape '\\')"
+        ));
     }
     filter.push_str(&format!(
         " order by i.reference desc limit {}",
@@ -278,6 +288,19 @@ fn incident_view(row: &[Cell]) -> IncidentView {
         comments: Vec::new(),
         number,
     }
+}
+
+/// `%text%`, lowercase, with the `like` wildcards and the escape character escaped.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for character in text.to_lowercase().chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
 }
 
 fn number_of(reference: IncidentReference) -> i64 {
