@@ -10,12 +10,14 @@
 
 mod audit;
 mod audit_api;
+mod browser;
 mod company_admin;
 mod demo;
 mod harness;
 mod incidents;
 mod metrics;
 mod migrate;
+mod portal_pages;
 mod portal_settings;
 mod projections;
 mod serve;
