@@ -96,6 +96,11 @@ impl Browser {
         self.get("/url").await.as_str().unwrap().to_owned()
     }
 
+    /// The current page's title.
+    pub(crate) async fn title(&self) -> String {
+        self.get("/title").await.as_str().unwrap().to_owned()
+    }
+
     /// The HTML of the current page as the browser holds it.
     pub(crate) async fn source(&self) -> String {
         self.get("/source").await.as_str().unwrap().to_owned()
@@ -165,14 +170,26 @@ impl Browser {
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
         for (width_name, width, height) in [DESKTOP, PHONE] {
+            // The window includes the browser's frame: grow it until the page gets the size.
             self.resize(width, height).await;
-            let png = self.get("/screenshot").await;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(png.as_str().unwrap())
-                .unwrap();
-            std::fs::write(dir.join(format!("{name}-{width_name}.png")), bytes).unwrap();
+            let mut png = self.screenshot().await;
+            let (shot_width, shot_height) = png_size(&png);
+            if (shot_width, shot_height) != (width, height) {
+                let frame = (width.saturating_sub(shot_width), height.saturating_sub(shot_height));
+                self.resize(width + frame.0, height + frame.1).await;
+                png = self.screenshot().await;
+            }
+            std::fs::write(dir.join(format!("{name}-{width_name}.png")), png).unwrap();
         }
         self.resize(DESKTOP.1, DESKTOP.2).await;
+    }
+
+    /// A PNG of the page as the window shows it.
+    async fn screenshot(&self) -> Vec<u8> {
+        let png = self.get("/screenshot").await;
+        base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap()
     }
 
     /// Ends the browser session and stops the driver.
@@ -244,6 +261,12 @@ impl Element<'_> {
         let answer = self.browser.get(&format!("/element/{}/text", self.id)).await;
         answer.as_str().unwrap().to_owned()
     }
+}
+
+/// A PNG's width and height, from its header.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    let number = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (number(16), number(20))
 }
 
 /// Where screenshots go: `target/screenshots` (the directory above `CARGO_TARGET_TMPDIR`).

@@ -290,3 +290,43 @@ async fn page_post(server: &Server, cookie: &str, path: &str, fields: &[(&str, &
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
 }
+
+#[tokio::test]
+async fn the_portal_wears_the_name_and_colour_of_the_portal_settings() {
+    let (_database, server, browser) = demo_portal().await;
+    let admin = server
+        .token("/api/session", "admin@demo.example", "demo-admin-password")
+        .await;
+    let settings = serde_json::json!({
+        "name": "Acme Service Desk", "background_colour": "#FFEB3B", "logo_url": null,
+        "default_assignee_id": null, "portal_types": []
+    });
+    let set = server
+        .call(
+            reqwest::Method::PUT,
+            "/api/portal-settings",
+            Some(&admin),
+            Some(&settings.to_string()),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{set:?}");
+
+    browser.open(&format!("{}/portal/sign-in", server.base)).await;
+    let name = browser.text(".portal-name").await;
+    let title = browser.title().await;
+    browser.screenshots("sign-in-branded").await;
+    let brand = server
+        .client
+        .get(format!("{}/portal/assets/brand.css", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!(name, "Acme Service Desk");
+    assert!(title.ends_with("Acme Service Desk"), "{title}");
+    assert!(brand.contains("--brand: #ffeb3b") && brand.contains("--on-brand: #000000"), "{brand}");
+    browser.stop().await;
+}
