@@ -103,7 +103,10 @@ impl PageRequest {
             .q
             .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty());
-        if search.as_ref().is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS) {
+        if search
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS)
+        {
             return Err(invalid(format!(
                 "the search text is longer than {MAX_SEARCH_CHARS} characters"
             )));

@@ -157,7 +157,8 @@ impl IntoResponse for PageError {
             layout: Layout::bare(),
             heading,
             message,
-        }).into_response();
+        })
+        .into_response();
         let (body_parts, body) = body.into_parts();
         *response.body_mut() = body;
         response.headers_mut().remove(CONTENT_LENGTH);
@@ -218,7 +219,10 @@ mod tests {
     #[test]
     fn api_messages_become_sentences() {
         let cases = [
-            ("the email or the password is wrong", "The email or the password is wrong."),
+            (
+                "the email or the password is wrong",
+                "The email or the password is wrong.",
+            ),
             ("Already one.", "Already one."),
             ("", "."),
         ];

@@ -74,7 +74,13 @@ impl Browser {
                 ],
             },
         }}});
-        let answer = send(&client, reqwest::Method::POST, &format!("{base}/session"), Some(capabilities)).await;
+        let answer = send(
+            &client,
+            reqwest::Method::POST,
+            &format!("{base}/session"),
+            Some(capabilities),
+        )
+        .await;
         let session = answer["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("chromedriver starts a Chromium session: {answer}"))
@@ -129,7 +135,10 @@ impl Browser {
     /// form, and waits until the page it leads to is loaded.
     pub(crate) async fn submit_with_enter(&self, css: &str, text: &str) {
         let page = self.find("html").await;
-        self.find(css).await.type_text(&format!("{text}\u{E007}")).await;
+        self.find(css)
+            .await
+            .type_text(&format!("{text}\u{E007}"))
+            .await;
         page.wait_until_gone().await;
     }
 
@@ -175,7 +184,10 @@ impl Browser {
             let mut png = self.screenshot().await;
             let (shot_width, shot_height) = png_size(&png);
             if (shot_width, shot_height) != (width, height) {
-                let frame = (width.saturating_sub(shot_width), height.saturating_sub(shot_height));
+                let frame = (
+                    width.saturating_sub(shot_width),
+                    height.saturating_sub(shot_height),
+                );
                 self.resize(width + frame.0, height + frame.1).await;
                 png = self.screenshot().await;
             }
@@ -199,11 +211,19 @@ impl Browser {
     }
 
     async fn get(&self, path: &str) -> Value {
-        self.try_get(path).await.unwrap_or_else(|err| panic!("{err}"))
+        self.try_get(path)
+            .await
+            .unwrap_or_else(|err| panic!("{err}"))
     }
 
     async fn try_get(&self, path: &str) -> Result<Value, String> {
-        try_send(&self.client, reqwest::Method::GET, &format!("{}{path}", self.session), None).await
+        try_send(
+            &self.client,
+            reqwest::Method::GET,
+            &format!("{}{path}", self.session),
+            None,
+        )
+        .await
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {
@@ -226,7 +246,10 @@ impl Element<'_> {
             .await
             .ok();
         self.browser
-            .post(&format!("/element/{}/value", self.id), json!({"text": text}))
+            .post(
+                &format!("/element/{}/value", self.id),
+                json!({"text": text}),
+            )
             .await;
     }
 
@@ -258,7 +281,10 @@ impl Element<'_> {
 
     /// The element's visible text.
     pub(crate) async fn text(&self) -> String {
-        let answer = self.browser.get(&format!("/element/{}/text", self.id)).await;
+        let answer = self
+            .browser
+            .get(&format!("/element/{}/text", self.id))
+            .await;
         answer.as_str().unwrap().to_owned()
     }
 }
@@ -277,7 +303,12 @@ pub(crate) fn screenshot_dir() -> PathBuf {
         .join("screenshots")
 }
 
-async fn send(client: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
+async fn send(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Value {
     try_send(client, method, url, body)
         .await
         .unwrap_or_else(|err| panic!("{err}"))
@@ -308,11 +339,11 @@ async fn try_send(
 }
 
 async fn wait_until_ready(client: &reqwest::Client, base: &str) {
+    let status = format!("{base}/status");
     for _ in 0..200 {
-        if let Ok(answer) = try_send(client, reqwest::Method::GET, &format!("{base}/status"), None).await {
-            if answer["ready"] == json!(true) {
-                return;
-            }
+        let answer = try_send(client, reqwest::Method::GET, &status, None).await;
+        if answer.is_ok_and(|answer| answer["ready"] == json!(true)) {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

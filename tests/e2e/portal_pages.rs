@@ -28,7 +28,9 @@ async fn demo_portal() -> (TestDatabase, Server, Browser) {
 
 /// Signs in through the sign-in page and expects to land on the incident list.
 async fn sign_in(browser: &Browser, server: &Server, (email, password): (&str, &str)) {
-    browser.open(&format!("{}/portal/sign-in", server.base)).await;
+    browser
+        .open(&format!("{}/portal/sign-in", server.base))
+        .await;
     browser.find("#email").await.type_text(email).await;
     // Enter in the password field sends the form, as a keyboard user would.
     browser.submit_with_enter("#password", password).await;
@@ -42,13 +44,34 @@ async fn sign_in(browser: &Browser, server: &Server, (email, password): (&str, &
 
 /// Logs an incident through the form on the customer's first service and returns the page's
 /// address.
-async fn log_incident(browser: &Browser, server: &Server, title: &str, description: &str) -> String {
-    browser.open(&format!("{}/portal/incidents/new", server.base)).await;
-    browser.find("#type option[value='issue']").await.click().await;
-    browser.find("#service_id option:nth-child(2)").await.click().await;
+async fn log_incident(
+    browser: &Browser,
+    server: &Server,
+    title: &str,
+    description: &str,
+) -> String {
+    browser
+        .open(&format!("{}/portal/incidents/new", server.base))
+        .await;
+    browser
+        .find("#type option[value='issue']")
+        .await
+        .click()
+        .await;
+    browser
+        .find("#service_id option:nth-child(2)")
+        .await
+        .click()
+        .await;
     browser.find("#title").await.type_text(title).await;
-    browser.find("#description").await.type_text(description).await;
-    browser.click_through("main form button[type='submit']").await;
+    browser
+        .find("#description")
+        .await
+        .type_text(description)
+        .await;
+    browser
+        .click_through("main form button[type='submit']")
+        .await;
     browser.url().await
 }
 
@@ -66,13 +89,18 @@ async fn a_demo_customer_logs_an_incident_follows_it_and_signs_out() {
     let (_database, server, browser) = demo_portal().await;
 
     browser.open(&format!("{}/portal", server.base)).await;
-    assert!(browser.url().await.ends_with("/portal/sign-in"), "sent to sign in first");
+    assert!(
+        browser.url().await.ends_with("/portal/sign-in"),
+        "sent to sign in first"
+    );
     browser.screenshots("sign-in").await;
     sign_in(&browser, &server, CUSTOMER_F).await;
     browser.screenshots("incidents").await;
     let listed_before = browser.count(".incident-list li").await;
 
-    browser.click_through("nav a[href='/portal/incidents/new']").await;
+    browser
+        .click_through("nav a[href='/portal/incidents/new']")
+        .await;
     browser.screenshots("new-incident").await;
     let logged = log_incident(
         &browser,
@@ -82,39 +110,90 @@ async fn a_demo_customer_logs_an_incident_follows_it_and_signs_out() {
     )
     .await;
 
-    assert!(logged.contains("/portal/incidents/INC-"), "the new incident's page: {logged}");
+    assert!(
+        logged.contains("/portal/incidents/INC-"),
+        "the new incident's page: {logged}"
+    );
     assert_eq!(browser.text("h1").await, "Printer on floor 3 jams");
-    assert!(browser.text(".notice").await.contains("Your incident is logged"));
+    assert!(
+        browser
+            .text(".notice")
+            .await
+            .contains("Your incident is logged")
+    );
     assert!(browser.text("main").await.contains("Tray 2 is empty."));
     browser.screenshots("incident").await;
 
-    browser.click_through("nav a[href='/portal/incidents']").await;
-    assert_eq!(browser.count(".incident-list li").await, listed_before + 1, "one more");
-    assert!(browser.text(".incident-list").await.contains("Printer on floor 3 jams"));
+    browser
+        .click_through("nav a[href='/portal/incidents']")
+        .await;
+    assert_eq!(
+        browser.count(".incident-list li").await,
+        listed_before + 1,
+        "one more"
+    );
+    assert!(
+        browser
+            .text(".incident-list")
+            .await
+            .contains("Printer on floor 3 jams")
+    );
     browser.submit_with_enter("#q", "floor 3").await;
-    assert_eq!(browser.count(".incident-list li").await, 1, "the search finds it alone");
+    assert_eq!(
+        browser.count(".incident-list li").await,
+        1,
+        "the search finds it alone"
+    );
     browser.screenshots("incidents-search").await;
-    browser.find("#status option[value='closed']").await.click().await;
+    browser
+        .find("#status option[value='closed']")
+        .await
+        .click()
+        .await;
     browser.click_through(".filter button").await;
-    assert_eq!(browser.count(".incident-list li").await, 0, "it is not closed");
+    assert_eq!(
+        browser.count(".incident-list li").await,
+        0,
+        "it is not closed"
+    );
     assert!(browser.text(".empty").await.contains("No incident matches"));
 
     browser.find("#q").await.type_text("floor 3").await;
     browser.find("#status option[value='']").await.click().await;
     browser.click_through(".filter button").await;
     browser.click_through(".incident-link").await;
-    browser.find("#body").await.type_text("It jams again after lunch.").await;
-    browser.click_through("#updates button[type='submit']").await;
+    browser
+        .find("#body")
+        .await
+        .type_text("It jams again after lunch.")
+        .await;
+    browser
+        .click_through("#updates button[type='submit']")
+        .await;
 
-    assert!(browser.url().await.contains("updated=1"), "{}", browser.url().await);
-    assert!(browser.text(".notice").await.contains("Your update is added"));
+    assert!(
+        browser.url().await.contains("updated=1"),
+        "{}",
+        browser.url().await
+    );
+    assert!(
+        browser
+            .text(".notice")
+            .await
+            .contains("Your update is added")
+    );
     let updates = browser.text(".updates").await;
-    assert!(updates.contains("It jams again after lunch.") && updates.contains("You"), "{updates}");
+    assert!(
+        updates.contains("It jams again after lunch.") && updates.contains("You"),
+        "{updates}"
+    );
     browser.screenshots("incident-updated").await;
 
     browser.click_through(".sign-out button").await;
     assert!(browser.text(".notice").await.contains("You are signed out"));
-    browser.open(&format!("{}/portal/incidents", server.base)).await;
+    browser
+        .open(&format!("{}/portal/incidents", server.base))
+        .await;
     assert!(
         browser.url().await.ends_with("/portal/sign-in"),
         "the session is over: {}",
@@ -135,16 +214,24 @@ async fn a_title_holding_a_script_shows_as_text_and_runs_nothing() {
     let description = browser.text(".text").await;
     let scripts_in_main = browser.count("main script, main img").await;
     let source = browser.source().await;
-    browser.open(&format!("{}/portal/incidents", server.base)).await;
+    browser
+        .open(&format!("{}/portal/incidents", server.base))
+        .await;
     let list_dialog = browser.open_dialog().await;
     let listed = browser.text(".incident-list").await;
 
-    assert_eq!(detail_dialog, None, "no dialog opened on the incident's page");
+    assert_eq!(
+        detail_dialog, None,
+        "no dialog opened on the incident's page"
+    );
     assert_eq!(list_dialog, None, "no dialog opened on the list");
     assert_eq!(heading, title, "the title shows as typed");
     assert_eq!(description, "<b>not bold</b>");
     assert_eq!(scripts_in_main, 0, "the title made no element");
-    assert!(source.contains("&lt;script&gt;alert('owned')&lt;/script&gt;"), "escaped in the HTML");
+    assert!(
+        source.contains("&lt;script&gt;alert('owned')&lt;/script&gt;"),
+        "escaped in the HTML"
+    );
     assert!(listed.contains(title), "{listed}");
     browser.stop().await;
 }
@@ -156,7 +243,12 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
         .token("/portal/api/session", CUSTOMER_G.0, CUSTOMER_G.1)
         .await;
     let others = server
-        .call(reqwest::Method::GET, "/portal/api/incidents", Some(&other_token), None)
+        .call(
+            reqwest::Method::GET,
+            "/portal/api/incidents",
+            Some(&other_token),
+            None,
+        )
         .await;
     let other_reference = others.body["items"][0]["reference"]
         .as_str()
@@ -164,19 +256,38 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
         .to_owned();
     sign_in(&browser, &server, CUSTOMER_F).await;
     let cookie = session_cookie(&browser).await;
-    let csrf = browser.find("input[name='csrf']").await.attribute("value").await;
+    let csrf = browser
+        .find("input[name='csrf']")
+        .await
+        .attribute("value")
+        .await;
 
-    browser.open(&format!("{}/portal/incidents/{other_reference}", server.base)).await;
+    browser
+        .open(&format!(
+            "{}/portal/incidents/{other_reference}",
+            server.base
+        ))
+        .await;
     let other_page = (browser.text("h1").await, browser.text("main").await);
     browser.screenshots("not-found").await;
-    browser.open(&format!("{}/portal/incidents/INC-999999", server.base)).await;
+    browser
+        .open(&format!("{}/portal/incidents/INC-999999", server.base))
+        .await;
     let missing_page = (browser.text("h1").await, browser.text("main").await);
-    let other_status = page_status(&server, &cookie, &format!("/portal/incidents/{other_reference}")).await;
+    let other_status = page_status(
+        &server,
+        &cookie,
+        &format!("/portal/incidents/{other_reference}"),
+    )
+    .await;
     let missing_status = page_status(&server, &cookie, "/portal/incidents/INC-999999").await;
     let length = ledger_length(&database).await;
     let update = server
         .client
-        .post(format!("{}/portal/incidents/{other_reference}/updates", server.base))
+        .post(format!(
+            "{}/portal/incidents/{other_reference}/updates",
+            server.base
+        ))
         .header(COOKIE, &cookie)
         .form(&[("csrf", csrf.as_str()), ("body", "let me in")])
         .send()
@@ -184,19 +295,36 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
         .unwrap();
 
     assert_eq!(other_page.0, "Page not found");
-    assert_eq!(other_page, missing_page, "the same page as for an incident that does not exist");
+    assert_eq!(
+        other_page, missing_page,
+        "the same page as for an incident that does not exist"
+    );
     assert_eq!((other_status, missing_status), (404, 404));
-    assert_eq!(update.status(), 404, "no update on an incident they cannot see");
-    assert_eq!(ledger_length(&database).await, length, "nothing was written");
+    assert_eq!(
+        update.status(),
+        404,
+        "no update on an incident they cannot see"
+    );
+    assert_eq!(
+        ledger_length(&database).await,
+        length,
+        "nothing was written"
+    );
     browser.stop().await;
 }
 
 #[tokio::test]
 async fn forms_without_their_token_are_refused_and_a_wrong_password_says_so() {
     let (database, server, browser) = demo_portal().await;
-    browser.open(&format!("{}/portal/sign-in", server.base)).await;
+    browser
+        .open(&format!("{}/portal/sign-in", server.base))
+        .await;
     browser.find("#email").await.type_text(CUSTOMER_F.0).await;
-    browser.find("#password").await.type_text("not the password").await;
+    browser
+        .find("#password")
+        .await
+        .type_text("not the password")
+        .await;
     browser.click_through("main button[type='submit']").await;
     let wrong_password = browser.text(".error-summary").await;
     let marked = browser.count("#password[aria-invalid='true']").await;
@@ -218,17 +346,35 @@ async fn forms_without_their_token_are_refused_and_a_wrong_password_says_so() {
         &server,
         "",
         "/portal/sign-in",
-        &[("email", CUSTOMER_F.0), ("password", CUSTOMER_F.1), ("csrf", "x")],
+        &[
+            ("email", CUSTOMER_F.0),
+            ("password", CUSTOMER_F.1),
+            ("csrf", "x"),
+        ],
     )
     .await;
 
-    assert!(wrong_password.contains("The email or the password is wrong"), "{wrong_password}");
+    assert!(
+        wrong_password.contains("The email or the password is wrong"),
+        "{wrong_password}"
+    );
     assert_eq!(marked, 1, "the password field is marked as wrong");
     assert_eq!(without_token.0, 403, "{}", without_token.1);
-    assert!(without_token.1.contains("This form has expired"), "{}", without_token.1);
+    assert!(
+        without_token.1.contains("This form has expired"),
+        "{}",
+        without_token.1
+    );
     assert_eq!(with_other_token.0, 403);
-    assert_eq!(sign_in_without_cookie.0, 403, "a sign-in form must come from the page");
-    assert_eq!(ledger_length(&database).await, length, "nothing was written");
+    assert_eq!(
+        sign_in_without_cookie.0, 403,
+        "a sign-in form must come from the page"
+    );
+    assert_eq!(
+        ledger_length(&database).await,
+        length,
+        "nothing was written"
+    );
     browser.stop().await;
 }
 
@@ -237,34 +383,72 @@ async fn a_company_admin_sees_colleagues_and_adds_one_while_others_cannot() {
     let (_database, server, browser) = demo_portal().await;
     sign_in(&browser, &server, CUSTOMER_F).await;
     let nav_for_plain_customer = browser.count("nav a[href='/portal/colleagues']").await;
-    browser.open(&format!("{}/portal/colleagues", server.base)).await;
+    browser
+        .open(&format!("{}/portal/colleagues", server.base))
+        .await;
     let refused = browser.text("h1").await;
-    browser.open(&format!("{}/portal/incidents", server.base)).await;
+    browser
+        .open(&format!("{}/portal/incidents", server.base))
+        .await;
     browser.click_through(".sign-out button").await;
 
     sign_in(&browser, &server, CUSTOMER_E).await;
-    browser.click_through("nav a[href='/portal/colleagues']").await;
+    browser
+        .click_through("nav a[href='/portal/colleagues']")
+        .await;
     let before = browser.text(".colleague-list").await;
     browser.screenshots("colleagues").await;
     browser.find("#name").await.type_text("Customer Z").await;
-    browser.find("#colleague-email").await.type_text("customer.z@demo.example").await;
-    browser.find("fieldset input[type='checkbox']").await.click().await;
-    browser.click_through("main form button[type='submit']").await;
+    browser
+        .find("#colleague-email")
+        .await
+        .type_text("customer.z@demo.example")
+        .await;
+    browser
+        .find("fieldset input[type='checkbox']")
+        .await
+        .click()
+        .await;
+    browser
+        .click_through("main form button[type='submit']")
+        .await;
     let notice = browser.text(".notice").await;
     let after = browser.text(".colleague-list").await;
-    browser.find("#name").await.type_text("Customer F again").await;
-    browser.find("#colleague-email").await.type_text(CUSTOMER_F.0).await;
-    browser.click_through("main form button[type='submit']").await;
+    browser
+        .find("#name")
+        .await
+        .type_text("Customer F again")
+        .await;
+    browser
+        .find("#colleague-email")
+        .await
+        .type_text(CUSTOMER_F.0)
+        .await;
+    browser
+        .click_through("main form button[type='submit']")
+        .await;
     let taken = browser.text("#email-error").await;
     browser.screenshots("colleagues-error").await;
 
-    assert_eq!(nav_for_plain_customer, 0, "no colleagues link for a plain customer");
+    assert_eq!(
+        nav_for_plain_customer, 0,
+        "no colleagues link for a plain customer"
+    );
     assert_eq!(refused, "Not available to you");
-    assert!(before.contains("Customer F") && !before.contains("Customer G"), "{before}");
+    assert!(
+        before.contains("Customer F") && !before.contains("Customer G"),
+        "{before}"
+    );
     assert!(notice.contains("Your colleague is added"), "{notice}");
-    assert!(after.contains("Customer Z") && after.contains("customer.z@demo.example"), "{after}");
+    assert!(
+        after.contains("Customer Z") && after.contains("customer.z@demo.example"),
+        "{after}"
+    );
     assert!(after.contains("Portal access: yes"), "{after}");
-    assert!(!taken.is_empty(), "a taken email is refused next to the field");
+    assert!(
+        !taken.is_empty(),
+        "a taken email is refused next to the field"
+    );
     browser.stop().await;
 }
 
@@ -281,8 +465,16 @@ async fn page_status(server: &Server, cookie: &str, path: &str) -> u16 {
 }
 
 /// Posts a form as a page would, without following the redirect's target: status and body.
-async fn page_post(server: &Server, cookie: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let mut request = server.client.post(format!("{}{path}", server.base)).form(fields);
+async fn page_post(
+    server: &Server,
+    cookie: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let mut request = server
+        .client
+        .post(format!("{}{path}", server.base))
+        .form(fields);
     if !cookie.is_empty() {
         request = request.header(COOKIE, cookie);
     }
@@ -311,7 +503,9 @@ async fn the_portal_wears_the_name_and_colour_of_the_portal_settings() {
         .await;
     assert_eq!(set.status, 200, "{set:?}");
 
-    browser.open(&format!("{}/portal/sign-in", server.base)).await;
+    browser
+        .open(&format!("{}/portal/sign-in", server.base))
+        .await;
     let name = browser.text(".portal-name").await;
     let title = browser.title().await;
     browser.screenshots("sign-in-branded").await;
@@ -327,6 +521,9 @@ async fn the_portal_wears_the_name_and_colour_of_the_portal_settings() {
 
     assert_eq!(name, "Acme Service Desk");
     assert!(title.ends_with("Acme Service Desk"), "{title}");
-    assert!(brand.contains("--brand: #ffeb3b") && brand.contains("--on-brand: #000000"), "{brand}");
+    assert!(
+        brand.contains("--brand: #ffeb3b") && brand.contains("--on-brand: #000000"),
+        "{brand}"
+    );
     browser.stop().await;
 }

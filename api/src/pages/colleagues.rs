@@ -77,7 +77,13 @@ pub(crate) async fn list_colleagues(
 ) -> Result<Response, PageError> {
     let added = query.is_ok_and(|Query(query)| query.added.is_some());
 
-    let mut colleagues = colleagues_page(&state, &page, &Fields::default(), ColleagueErrors::default()).await?;
+    let mut colleagues = colleagues_page(
+        &state,
+        &page,
+        &Fields::default(),
+        ColleagueErrors::default(),
+    )
+    .await?;
     colleagues.portal_access = true;
     colleagues.notice = added.then_some("Your colleague is added.");
     Ok(render(&colleagues))
@@ -114,8 +120,11 @@ fn checked_colleague(fields: &Fields) -> Result<NewColleague, ColleagueErrors> {
     if let Err(err) = Email::parse(&email) {
         errors.email = Some(sentence(&err.to_string()));
     }
-    let services: Result<BTreeSet<ServiceId>, _> =
-        fields.all("services").into_iter().map(ServiceId::parse).collect();
+    let services: Result<BTreeSet<ServiceId>, _> = fields
+        .all("services")
+        .into_iter()
+        .map(ServiceId::parse)
+        .collect();
     let Ok(services) = services else {
         errors.services = Some("Choose services from the list.".to_owned());
         return Err(errors);
@@ -160,7 +169,11 @@ async fn colleagues_page(
     let company = read::company(state.db(), company_id).await?;
     let mut names = BTreeMap::new();
     for service_id in &company.services {
-        let service = read::service(state.db(), ServiceId::parse(service_id).map_err(ApiError::internal)?).await?;
+        let service = read::service(
+            state.db(),
+            ServiceId::parse(service_id).map_err(ApiError::internal)?,
+        )
+        .await?;
         names.insert(service.id, service.name);
     }
     let checked = fields.all("services");

@@ -85,7 +85,10 @@ mod tests {
         for (sent, accepted, message) in cases {
             assert_eq!(check(&token, sent).is_ok(), accepted, "{message}");
         }
-        assert!(check(&token, Some(&other)).is_err(), "another session's token");
+        assert!(
+            check(&token, Some(&other)).is_err(),
+            "another session's token"
+        );
     }
 
     #[test]
@@ -99,6 +102,9 @@ mod tests {
         assert_eq!((kept.as_str(), set), ("abc", None));
         let cookie = cookie.expect("a new token sets the cookie");
         assert!(cookie.starts_with(&format!("ledgerdesk_portal_form={fresh};")));
-        assert!(cookie.ends_with("HttpOnly; SameSite=Strict; Secure"), "{cookie}");
+        assert!(
+            cookie.ends_with("HttpOnly; SameSite=Strict; Secure"),
+            "{cookie}"
+        );
     }
 }

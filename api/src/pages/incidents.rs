@@ -206,8 +206,13 @@ pub(crate) async fn add_update(
         Err(err) => Some(sentence(&err.to_string())),
     };
     let Some(message) = refused else {
-        let reference = read::incident(state.db(), audience(&page), key).await?.reference;
-        return Ok(Redirect::to(&format!("/portal/incidents/{reference}?updated=1#updates")).into_response());
+        let reference = read::incident(state.db(), audience(&page), key)
+            .await?
+            .reference;
+        return Ok(
+            Redirect::to(&format!("/portal/incidents/{reference}?updated=1#updates"))
+                .into_response(),
+        );
     };
 
     let detail = detail_page(&state, &page, key, None, body, Some(message)).await?;
@@ -292,7 +297,10 @@ fn refused_incident(err: ApiError) -> Result<FieldErrors, PageError> {
                 _ => errors.form = message,
             }
         }
-        ApiError::Conflict { code: "idempotency_key_reused", .. } => {
+        ApiError::Conflict {
+            code: "idempotency_key_reused",
+            ..
+        } => {
             errors.form = Some(
                 "This form was already sent with other details. Check your incidents before \
                  sending it again."
@@ -340,7 +348,10 @@ async fn offered_services(
     page: &PageSession,
 ) -> Result<Vec<ServiceView>, ApiError> {
     let services = directory::effective_services(state.db(), page.session.customer_id).await?;
-    Ok(services.into_iter().filter(|service| !service.retired).collect())
+    Ok(services
+        .into_iter()
+        .filter(|service| !service.retired)
+        .collect())
 }
 
 async fn detail_page(
@@ -416,7 +427,11 @@ impl Names {
             })
             .collect();
         IncidentRow {
-            service: self.services.get(&incident.service_id).cloned().unwrap_or_default(),
+            service: self
+                .services
+                .get(&incident.service_id)
+                .cloned()
+                .unwrap_or_default(),
             reference: incident.reference,
             title: incident.title,
             description: incident.description,
@@ -454,7 +469,11 @@ fn choices<V: AsRef<str>, L: AsRef<str>>(options: &[(V, L)], current: &str) -> V
 
 /// The list's query for the next page: the same filter, from `cursor`.
 fn next_page_query(query: &ListQuery, cursor: &str) -> String {
-    let pairs = [("status", query.status.as_str()), ("q", query.q.as_str()), ("cursor", cursor)];
+    let pairs = [
+        ("status", query.status.as_str()),
+        ("q", query.q.as_str()),
+        ("cursor", cursor),
+    ];
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
@@ -462,6 +481,10 @@ fn next_page_query(query: &ListQuery, cursor: &str) -> String {
 fn display_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at).map_or_else(
         |_| at.to_owned(),
-        |time| time.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string(),
+        |time| {
+            time.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        },
     )
 }

@@ -57,7 +57,10 @@ impl Layout {
                 .as_ref()
                 .map_or(DEFAULT_NAME, |name| name.as_str())
                 .to_owned(),
-            logo_url: appearance.logo_url.as_ref().map(|url| url.as_str().to_owned()),
+            logo_url: appearance
+                .logo_url
+                .as_ref()
+                .map(|url| url.as_str().to_owned()),
             ..Self::bare()
         })
     }

@@ -65,7 +65,14 @@ pub(crate) async fn sign_in(
     csrf::check(&expected, fields.get("csrf"))?;
     let email = fields.text("email");
 
-    let started = start_session(&state, PrincipalKind::Customer, client, &email, fields.text("password")).await;
+    let started = start_session(
+        &state,
+        PrincipalKind::Customer,
+        client,
+        &email,
+        fields.text("password"),
+    )
+    .await;
     let (status, error) = match started {
         Ok(token) => {
             let cookie = session_cookie(&state, PrincipalKind::Customer, &token);
@@ -104,7 +111,12 @@ pub(crate) async fn sign_out(
     let token = session::presented_token_of(&headers, PrincipalKind::Customer)
         .ok_or_else(ApiError::not_signed_in)?;
 
-    session::revoke(state.db(), PrincipalKind::Customer, &session::token_hash(&token)).await?;
+    session::revoke(
+        state.db(),
+        PrincipalKind::Customer,
+        &session::token_hash(&token),
+    )
+    .await?;
     let cookie = session::cookie(
         PrincipalKind::Customer,
         None,
