@@ -1,12 +1,13 @@
 //! The portal pages in a real headless Chromium against `ledgerdesk serve` with the demo loaded
-//! (SQLite): a customer's whole round, escaping, another company's incident, CSRF and sign-in
-//! errors, and company admins' colleagues. Each page is also saved as a screenshot at desktop
-//! and phone widths under `target/screenshots/`.
+//! (SQLite, and PostgreSQL too for another company's incident): a customer's whole round,
+//! escaping, another company's incident, CSRF and sign-in errors, company admins' colleagues and
+//! the portal settings' branding. Each page is also saved as a screenshot at desktop and phone
+//! widths under `target/screenshots/`.
 
 use reqwest::header::COOKIE;
 
 use crate::browser::Browser;
-use crate::harness::{TestDatabase, ledgerdesk, sqlite};
+use crate::harness::{TestDatabase, both_backends, ledgerdesk, sqlite};
 use crate::serve::{Server, ledger_length};
 
 /// Customer F of Company B, who sees the company's incidents.
@@ -16,9 +17,8 @@ const CUSTOMER_G: (&str, &str) = ("customer.g@demo.example", "demo-password-g");
 /// Customer E of Company B, a company admin.
 const CUSTOMER_E: (&str, &str) = ("customer.e@demo.example", "demo-password-e");
 
-/// A server over a fresh SQLite ledger with the demo loaded, and a browser.
-async fn demo_portal() -> (TestDatabase, Server, Browser) {
-    let database = sqlite();
+/// A server over `database` with the demo loaded, and a browser.
+async fn demo_portal(database: TestDatabase) -> (TestDatabase, Server, Browser) {
     let loaded = ledgerdesk(&database, &["demo"]).await;
     assert!(loaded.status.success(), "demo: {loaded:?}");
     let server = Server::start(&database).await;
@@ -86,7 +86,7 @@ async fn session_cookie(browser: &Browser) -> String {
 
 #[tokio::test]
 async fn a_demo_customer_logs_an_incident_follows_it_and_signs_out() {
-    let (_database, server, browser) = demo_portal().await;
+    let (_database, server, browser) = demo_portal(sqlite()).await;
 
     browser.open(&format!("{}/portal", server.base)).await;
     assert!(
@@ -204,7 +204,7 @@ async fn a_demo_customer_logs_an_incident_follows_it_and_signs_out() {
 
 #[tokio::test]
 async fn a_title_holding_a_script_shows_as_text_and_runs_nothing() {
-    let (_database, server, browser) = demo_portal().await;
+    let (_database, server, browser) = demo_portal(sqlite()).await;
     let title = "<script>alert('owned')</script><img src=x onerror=alert(2)> \"quoted\" & more";
     sign_in(&browser, &server, CUSTOMER_F).await;
 
@@ -238,84 +238,86 @@ async fn a_title_holding_a_script_shows_as_text_and_runs_nothing() {
 
 #[tokio::test]
 async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address() {
-    let (database, server, browser) = demo_portal().await;
-    let other_token = server
-        .token("/portal/api/session", CUSTOMER_G.0, CUSTOMER_G.1)
-        .await;
-    let others = server
-        .call(
-            reqwest::Method::GET,
-            "/portal/api/incidents",
-            Some(&other_token),
-            None,
+    for database in both_backends().await {
+        let (database, server, browser) = demo_portal(database).await;
+        let other_token = server
+            .token("/portal/api/session", CUSTOMER_G.0, CUSTOMER_G.1)
+            .await;
+        let others = server
+            .call(
+                reqwest::Method::GET,
+                "/portal/api/incidents",
+                Some(&other_token),
+                None,
+            )
+            .await;
+        let other_reference = others.body["items"][0]["reference"]
+            .as_str()
+            .expect("customer G of Company C sees an incident")
+            .to_owned();
+        sign_in(&browser, &server, CUSTOMER_F).await;
+        let cookie = session_cookie(&browser).await;
+        let csrf = browser
+            .find("input[name='csrf']")
+            .await
+            .attribute("value")
+            .await;
+
+        browser
+            .open(&format!(
+                "{}/portal/incidents/{other_reference}",
+                server.base
+            ))
+            .await;
+        let other_page = (browser.text("h1").await, browser.text("main").await);
+        browser.screenshots("not-found").await;
+        browser
+            .open(&format!("{}/portal/incidents/INC-999999", server.base))
+            .await;
+        let missing_page = (browser.text("h1").await, browser.text("main").await);
+        let other_status = page_status(
+            &server,
+            &cookie,
+            &format!("/portal/incidents/{other_reference}"),
         )
         .await;
-    let other_reference = others.body["items"][0]["reference"]
-        .as_str()
-        .expect("customer G of Company C sees an incident")
-        .to_owned();
-    sign_in(&browser, &server, CUSTOMER_F).await;
-    let cookie = session_cookie(&browser).await;
-    let csrf = browser
-        .find("input[name='csrf']")
-        .await
-        .attribute("value")
-        .await;
+        let missing_status = page_status(&server, &cookie, "/portal/incidents/INC-999999").await;
+        let length = ledger_length(&database).await;
+        let update = server
+            .client
+            .post(format!(
+                "{}/portal/incidents/{other_reference}/updates",
+                server.base
+            ))
+            .header(COOKIE, &cookie)
+            .form(&[("csrf", csrf.as_str()), ("body", "let me in")])
+            .send()
+            .await
+            .unwrap();
 
-    browser
-        .open(&format!(
-            "{}/portal/incidents/{other_reference}",
-            server.base
-        ))
-        .await;
-    let other_page = (browser.text("h1").await, browser.text("main").await);
-    browser.screenshots("not-found").await;
-    browser
-        .open(&format!("{}/portal/incidents/INC-999999", server.base))
-        .await;
-    let missing_page = (browser.text("h1").await, browser.text("main").await);
-    let other_status = page_status(
-        &server,
-        &cookie,
-        &format!("/portal/incidents/{other_reference}"),
-    )
-    .await;
-    let missing_status = page_status(&server, &cookie, "/portal/incidents/INC-999999").await;
-    let length = ledger_length(&database).await;
-    let update = server
-        .client
-        .post(format!(
-            "{}/portal/incidents/{other_reference}/updates",
-            server.base
-        ))
-        .header(COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str()), ("body", "let me in")])
-        .send()
-        .await
-        .unwrap();
-
-    assert_eq!(other_page.0, "Page not found");
-    assert_eq!(
-        other_page, missing_page,
-        "the same page as for an incident that does not exist"
-    );
-    assert_eq!((other_status, missing_status), (404, 404));
-    assert_eq!(
-        update.status(),
-        404,
-        "no update on an incident they cannot see"
-    );
-    assert_eq!(
-        ledger_length(&database).await,
-        length,
-        "nothing was written"
-    );
-    browser.stop().await;
+        assert_eq!(other_page.0, "Page not found");
+        assert_eq!(
+            other_page, missing_page,
+            "the same page as for an incident that does not exist"
+        );
+        assert_eq!((other_status, missing_status), (404, 404));
+        assert_eq!(
+            update.status(),
+            404,
+            "no update on an incident they cannot see"
+        );
+        assert_eq!(
+            ledger_length(&database).await,
+            length,
+            "nothing was written"
+        );
+        browser.stop().await;
+    }
 }
 
 #[tokio::test]
 async fn forms_without_their_token_are_refused_and_a_wrong_password_says_so() {
-    let (database, server, browser) = demo_portal().await;
+    let (database, server, browser) = demo_portal(sqlite()).await;
     browser
         .open(&format!("{}/portal/sign-in", server.base))
         .await;
@@ -380,7 +382,7 @@ async fn forms_without_their_token_are_refused_and_a_wrong_password_says_so() {
 
 #[tokio::test]
 async fn a_company_admin_sees_colleagues_and_adds_one_while_others_cannot() {
-    let (_database, server, browser) = demo_portal().await;
+    let (_database, server, browser) = demo_portal(sqlite()).await;
     sign_in(&browser, &server, CUSTOMER_F).await;
     let nav_for_plain_customer = browser.count("nav a[href='/portal/colleagues']").await;
     browser
@@ -485,7 +487,7 @@ async fn page_post(
 
 #[tokio::test]
 async fn the_portal_wears_the_name_and_colour_of_the_portal_settings() {
-    let (_database, server, browser) = demo_portal().await;
+    let (_database, server, browser) = demo_portal(sqlite()).await;
     let admin = server
         .token("/api/session", "admin@demo.example", "demo-admin-password")
         .await;
