@@ -63,6 +63,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/portal/colleagues",
             get(colleagues::list_colleagues).post(colleagues::add_colleague),
         )
+        .route(
+            "/portal/colleagues/{id}",
+            post(colleagues::change_colleague),
+        )
         .route("/portal/assets/portal.css", get(assets::portal_css))
         .route("/portal/assets/brand.css", get(assets::brand_css))
         .layer(middleware::map_response(protect))

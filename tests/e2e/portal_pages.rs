@@ -407,12 +407,12 @@ async fn a_company_admin_sees_colleagues_and_adds_one_while_others_cannot() {
         .type_text("customer.z@demo.example")
         .await;
     browser
-        .find("fieldset input[type='checkbox']")
+        .find("#add-colleague fieldset input[type='checkbox']")
         .await
         .click()
         .await;
     browser
-        .click_through("main form button[type='submit']")
+        .click_through("#add-colleague button[type='submit']")
         .await;
     let notice = browser.text(".notice").await;
     let after = browser.text(".colleague-list").await;
@@ -427,10 +427,27 @@ async fn a_company_admin_sees_colleagues_and_adds_one_while_others_cannot() {
         .type_text(CUSTOMER_F.0)
         .await;
     browser
-        .click_through("main form button[type='submit']")
+        .click_through("#add-colleague button[type='submit']")
         .await;
     let taken = browser.text("#email-error").await;
     browser.screenshots("colleagues-error").await;
+    // Customer Z is third by name; the admin takes their portal access away.
+    browser
+        .find(".colleague-list li:nth-child(3) summary")
+        .await
+        .click()
+        .await;
+    browser.screenshots("colleagues-change").await;
+    browser
+        .find(".colleague-list li:nth-child(3) input[name='portal_access']")
+        .await
+        .click()
+        .await;
+    browser
+        .click_through(".colleague-list li:nth-child(3) button[type='submit']")
+        .await;
+    let changed = browser.text(".notice").await;
+    let z = browser.text(".colleague-list li:nth-child(3)").await;
 
     assert_eq!(
         nav_for_plain_customer, 0,
@@ -450,6 +467,11 @@ async fn a_company_admin_sees_colleagues_and_adds_one_while_others_cannot() {
     assert!(
         !taken.is_empty(),
         "a taken email is refused next to the field"
+    );
+    assert!(changed.contains("access is saved"), "{changed}");
+    assert!(
+        z.contains("Customer Z") && z.contains("Portal access: no"),
+        "{z}"
     );
     browser.stop().await;
 }

@@ -9,29 +9,35 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use ledgerdesk_domain::ServiceId;
 use ledgerdesk_domain::value::{Email, Name};
+use ledgerdesk_domain::{CustomerId, ServiceId};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::json::PathId;
 use crate::pages::form::Fields;
 use crate::pages::layout::{Layout, Section};
 use crate::pages::{PageError, PageSession, csrf, render, sentence};
 use crate::portal::company::{
-    NewColleague, add_as_company_admin, administered_company, colleagues_of,
+    ColleagueChanges, NewColleague, add_as_company_admin, administered_company,
+    change_as_company_admin, colleagues_of,
 };
 use crate::read;
 
-/// `?added=1` after a colleague was added.
+/// `?added=1` or `?changed=1` after a form was sent.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct AddedQuery {
+pub(crate) struct DoneQuery {
     added: Option<String>,
+    changed: Option<String>,
 }
 
 /// One colleague, ready to show.
 #[derive(Debug)]
 pub(crate) struct ColleagueRow {
+    id: String,
+    is_self: bool,
+    service_boxes: Vec<ServiceBox>,
     name: String,
     email: String,
     portal_access: bool,
@@ -73,9 +79,9 @@ struct ColleaguesPage {
 pub(crate) async fn list_colleagues(
     State(state): State<AppState>,
     page: PageSession,
-    query: Result<Query<AddedQuery>, QueryRejection>,
+    query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    let added = query.is_ok_and(|Query(query)| query.added.is_some());
+    let done = query.map(|Query(query)| query).unwrap_or_default();
 
     let mut colleagues = colleagues_page(
         &state,
@@ -85,7 +91,11 @@ pub(crate) async fn list_colleagues(
     )
     .await?;
     colleagues.portal_access = true;
-    colleagues.notice = added.then_some("Your colleague is added.");
+    colleagues.notice = if done.added.is_some() {
+        Some("Your colleague is added.")
+    } else {
+        done.changed.map(|_| "The colleague's access is saved.")
+    };
     Ok(render(&colleagues))
 }
 
@@ -106,6 +116,41 @@ pub(crate) async fn add_colleague(
     };
 
     let colleagues = colleagues_page(&state, &page, &fields, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&colleagues)).into_response())
+}
+
+/// Sets a colleague's portal access and services and lists the colleagues again; the list
+/// with a message when the change is refused.
+pub(crate) async fn change_colleague(
+    State(state): State<AppState>,
+    page: PageSession,
+    PathId(colleague_id): PathId<CustomerId>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    csrf::check(&page.csrf, fields.get("csrf"))?;
+    let services: Result<BTreeSet<ServiceId>, _> = fields
+        .all("services")
+        .into_iter()
+        .map(ServiceId::parse)
+        .collect();
+    let changes = ColleagueChanges {
+        portal_access: Some(fields.get("portal_access").is_some()),
+        services: Some(services.map_err(|_| ApiError::NotFound)?),
+        send_welcome_email: false,
+    };
+
+    let message = match change_as_company_admin(&state, page.session, colleague_id, &changes).await
+    {
+        Ok(_) => return Ok(Redirect::to("/portal/colleagues?changed=1").into_response()),
+        Err(ApiError::Unprocessable { message, .. }) => sentence(&message),
+        Err(ApiError::Forbidden) => "You cannot change your own access here.".to_owned(),
+        Err(other) => return Err(other.into()),
+    };
+    let errors = ColleagueErrors {
+        form: Some(message),
+        ..ColleagueErrors::default()
+    };
+    let colleagues = colleagues_page(&state, &page, &Fields::default(), errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&colleagues)).into_response())
 }
 
@@ -183,7 +228,17 @@ async fn colleagues_page(
         colleagues: colleagues
             .into_iter()
             .map(|colleague| ColleagueRow {
+                is_self: colleague.id == page.session.customer_id.to_string(),
+                service_boxes: names
+                    .iter()
+                    .map(|(id, name)| ServiceBox {
+                        checked: colleague.services.contains(id),
+                        id: id.clone(),
+                        name: name.clone(),
+                    })
+                    .collect(),
                 services: service_names(&names, &colleague.services),
+                id: colleague.id,
                 name: colleague.name,
                 email: colleague.email,
                 portal_access: colleague.portal_access,

@@ -47,10 +47,10 @@ pub(crate) struct NewColleague {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ColleagueChanges {
-    portal_access: Option<bool>,
-    services: Option<BTreeSet<ServiceId>>,
+    pub(crate) portal_access: Option<bool>,
+    pub(crate) services: Option<BTreeSet<ServiceId>>,
     #[serde(default)]
-    send_welcome_email: bool,
+    pub(crate) send_welcome_email: bool,
 }
 
 /// The admin's colleagues, themselves included: `{"items": [customer], "next_cursor": null}`.
@@ -143,9 +143,22 @@ pub(crate) async fn change_colleague(
     PathId(colleague_id): PathId<CustomerId>,
     Body(body): Body<ColleagueChanges>,
 ) -> Result<Json<CustomerView>, ApiError> {
+    let customer = change_as_company_admin(&state, session, colleague_id, &body).await?;
+    Ok(Json(customer))
+}
+
+/// The write path of a company admin changing a colleague's access and services, shared by
+/// the API and the pages: 404 for a customer outside the admin's company; answers the
+/// colleague.
+pub(crate) async fn change_as_company_admin(
+    state: &AppState,
+    session: CustomerSession,
+    colleague_id: CustomerId,
+    body: &ColleagueChanges,
+) -> Result<CustomerView, ApiError> {
     let stream = StreamName::customer(colleague_id);
     let acting_id = session.customer_id;
-    let writer = writer(&state, session);
+    let writer = writer(state, session);
 
     retry_on_conflict(|| async {
         let admin = acting_customer(state.store(), acting_id).await?;
@@ -156,7 +169,7 @@ pub(crate) async fn change_colleague(
             return Err(ApiError::NotFound);
         }
         refuse_welcome_email(body.send_welcome_email)?;
-        let commands = colleague_commands(&state, &body, company_id).await?;
+        let commands = colleague_commands(state, body, company_id).await?;
         for cmd in &commands {
             authorise_colleague_command(&admin, colleague, cmd).map_err(refusal)?;
         }
@@ -167,7 +180,7 @@ pub(crate) async fn change_colleague(
     })
     .await?;
 
-    Ok(Json(read::customer(state.db(), colleague_id).await?))
+    read::customer(state.db(), colleague_id).await
 }
 
 /// Services first (checked against the company's services now), then portal access.
