@@ -154,6 +154,10 @@ pub fn app(state: AppState) -> Router {
             "/api/customers/{id}",
             patch(staff::customers::change_customer),
         )
+        .route(
+            "/api/customers/{id}/access",
+            get(staff::audit::show_customer_access),
+        )
         .route("/api/users", post(staff::users::create_user))
         .route(
             "/api/incidents",

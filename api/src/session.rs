@@ -2,13 +2,17 @@
 //! or a cookie, and the extractors that turn them into a signed-in staff user or customer.
 //!
 //! Sessions are not events (ADR 8). A customer's session is valid only while the read model
-//! says they have portal access, checked on every request, so revoking access ends it at once.
+//! says they have portal access, checked on every request, so revoking access ends it at once;
+//! and the writes that revoke access also end every session of the customer
+//! (`end_customer_sessions`) before they append, so access granted again later never revives
+//! an old session.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use base64::Engine as _;
 use chrono::{SecondsFormat, Utc};
+use ledgerdesk_domain::customer::CustomerEvent;
 use ledgerdesk_domain::user::Role;
 use ledgerdesk_domain::{CustomerId, UserId};
 use ledgerdesk_projections::db::{Cell, Param, ReadDb};
@@ -117,6 +121,44 @@ pub async fn revoke(db: &ReadDb, kind: PrincipalKind, hash: &str) -> Result<(), 
     let params = [
         hash.into(),
         kind.as_str().into(),
+        timestamp(Utc::now()).into(),
+    ];
+    execute(db, sql, &params).await
+}
+
+/// Deletes every session that can never be used again: expired or signed out. Returns how
+/// many were deleted. `serve` runs it at start and then periodically, so the table holds
+/// live sessions only.
+///
+/// # Errors
+/// 500 when the session table cannot be written.
+pub async fn purge_ended(db: &ReadDb) -> Result<u64, ApiError> {
+    let sql = "delete from sessions where expires_at <= $1 or revoked_at is not null";
+    let mut tx = db.begin().await?;
+    let deleted = tx.execute(sql, &[timestamp(Utc::now()).into()]).await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// Whether the customer events revoke portal access.
+pub(crate) fn revokes_portal_access(events: &[CustomerEvent]) -> bool {
+    events
+        .iter()
+        .any(|event| matches!(event, CustomerEvent::PortalAccessRevoked {}))
+}
+
+/// Ends every session of the customer. Called by each write that revokes portal access, before
+/// it appends: a crash in between leaves the customer signed out with access, never the
+/// reverse.
+///
+/// # Errors
+/// 500 when the session table cannot be written.
+pub async fn end_customer_sessions(db: &ReadDb, customer_id: CustomerId) -> Result<(), ApiError> {
+    let sql = "update sessions set revoked_at = $3
+               where principal_kind = $2 and principal_id = $1 and revoked_at is null";
+    let params = [
+        customer_id.to_string().into(),
+        PrincipalKind::Customer.as_str().into(),
         timestamp(Utc::now()).into(),
     ];
     execute(db, sql, &params).await

@@ -12,6 +12,9 @@ use tokio::sync::watch;
 
 use crate::cli::ServeArgs;
 
+/// How often ended sessions are deleted.
+const SESSION_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Serves until a shutdown signal, then lets requests in flight finish and stops the projector.
 ///
 /// # Errors
@@ -26,6 +29,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     // Whichever ends first (a signal, the server, the projector) stops the others.
     let (stop, stopped) = watch::channel(false);
     let stop = Arc::new(stop);
+    let state = AppState::new(store.clone(), config);
 
     let projector = tokio::spawn({
         let (stop, stopped, store) = (Arc::clone(&stop), stopped.clone(), store.clone());
@@ -38,7 +42,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     });
     let server = tokio::spawn({
         let (stop, mut stopped) = (Arc::clone(&stop), stopped.clone());
-        let state = AppState::new(store, config);
+        let state = state.clone();
         async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
@@ -48,6 +52,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             outcome
         }
     });
+    let purge = tokio::spawn(purge_sessions(state));
     let signals = tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutdown signal received, finishing requests in flight");
@@ -57,10 +62,25 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let served = server.await.context("the API task panicked")?;
     let projected = projector.await.context("the projector task panicked")?;
     signals.abort();
+    purge.abort();
     served.context("the API server failed")?;
     projected.context("the portal projector stopped on an error")?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes expired and signed-out sessions at start and then every `SESSION_PURGE_EVERY`; a
+/// failure is logged and tried again at the next tick.
+async fn purge_sessions(state: AppState) {
+    let mut ticks = tokio::time::interval(SESSION_PURGE_EVERY);
+    loop {
+        ticks.tick().await;
+        match ledgerdesk_api::session::purge_ended(state.db()).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted expired and signed-out sessions"),
+            Err(err) => tracing::warn!(error = %err, "could not delete ended sessions"),
+        }
+    }
 }
 
 /// Completes when Ctrl-C or SIGTERM arrives.

@@ -1,5 +1,6 @@
 //! The audit endpoints over HTTP on both backends: an incident's history, the global feed paged
-//! with `after`, as-of access across permission changes, secrets redacted, admins only.
+//! with `after`, as-of access (who could see an incident, what a customer could see) across
+//! permission changes, secrets redacted, admins only.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -115,6 +116,33 @@ impl AuditDesk {
             .map(|entry| {
                 (
                     entry["customer_id"].as_str().unwrap().to_owned(),
+                    entry["reason"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// What the customer could see at `at`, as `(incident id, reason)` pairs.
+    async fn customer_access_at(&self, customer: &str, at: DateTime<Utc>) -> Vec<(String, String)> {
+        let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let path = format!(
+            "/api/customers/{customer}/access?at={}",
+            at.replace('+', "%2B")
+        );
+        let answer = self.get(&path, Some(&self.admin)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(answer.body["customer_id"], customer);
+        answer.body["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                assert!(
+                    entry["reference"].as_str().unwrap().starts_with("INC-"),
+                    "{entry}"
+                );
+                (
+                    entry["incident_id"].as_str().unwrap().to_owned(),
                     entry["reason"].as_str().unwrap().to_owned(),
                 )
             })
@@ -332,6 +360,37 @@ async fn as_of_access_follows_the_rule_across_permission_changes() {
             [company_wide],
             "a customer who moved stops seeing the old company's incidents; it keeps them"
         );
+
+        // The same moments asked the other way round: what each customer could see.
+        let ann_own = vec![(incident.clone(), "own_incident".to_owned())];
+        let will_company = vec![(incident.clone(), "company_wide".to_owned())];
+        for (at, ann_saw, will_saw) in [
+            (before_logging, vec![], vec![]),
+            (after_logging, ann_own.clone(), will_company.clone()),
+            (after_acme_lost_email, vec![], vec![]),
+            (after_acme_regained_email, ann_own, will_company.clone()),
+            (after_ann_moved, vec![], will_company),
+        ] {
+            assert_eq!(
+                desk.customer_access_at(&desk.ann, at).await,
+                ann_saw,
+                "Ann at {at}"
+            );
+            assert_eq!(
+                desk.customer_access_at(&desk.will, at).await,
+                will_saw,
+                "Will at {at}"
+            );
+        }
+        let before_ann_existed = desk
+            .get(
+                &format!("/api/customers/{}/access?at=2000-01-01T00:00:00Z", desk.ann),
+                Some(&desk.admin),
+            )
+            .await;
+        assert_eq!(before_ann_existed.status, 200, "{before_ann_existed:?}");
+        assert_eq!(before_ann_existed.body["incidents"], json!([]));
+
         let by_reference = desk
             .get(
                 &format!(
@@ -468,6 +527,27 @@ async fn audit_is_for_admins_only_and_bad_audit_requests_append_nothing() {
                 404,
                 "not_found",
                 "an unknown incident's access",
+            ),
+            (
+                format!("/api/customers/{}/access?at=2030-01-01T00:00:00Z", desk.ann),
+                Some(&desk.agent),
+                403,
+                "forbidden",
+                "agent, a customer's access",
+            ),
+            (
+                format!("/api/customers/{}/access?at=noon", desk.ann),
+                Some(&desk.admin),
+                400,
+                "invalid_query",
+                "a customer's access at a time that is not RFC 3339",
+            ),
+            (
+                format!("/api/customers/{unknown}/access?at=2030-01-01T00:00:00Z"),
+                Some(&desk.admin),
+                404,
+                "not_found",
+                "an unknown customer's access",
             ),
             (
                 "/api/incidents/INC-999/history".into(),

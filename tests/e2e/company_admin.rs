@@ -125,6 +125,27 @@ async fn a_company_admin_manages_colleagues_within_their_company_only() {
         assert_eq!(widened.body["services"], json!(both));
         assert_eq!(revoked.status, 200, "{revoked:?}");
         assert_eq!(revoked.body["portal_access"], false);
+
+        // A company admin revoking a colleague's access ends their sessions for good.
+        let bob_path = format!("/portal/api/company/customers/{}", me(&server, &bob).await);
+        let bob_off = patch(&server, &ann, &bob_path, json!({"portal_access": false})).await;
+        let bob_on = patch(&server, &ann, &bob_path, json!({"portal_access": true})).await;
+        let bob_old = server
+            .call(Method::GET, "/portal/api/me", Some(&bob), None)
+            .await;
+        assert_eq!(bob_off.status, 200, "{bob_off:?}");
+        assert_eq!(bob_on.status, 200, "{bob_on:?}");
+        assert_eq!(
+            bob_old.status, 401,
+            "the old session stays ended: {bob_old:?}"
+        );
+        let bob = server
+            .token(
+                "/portal/api/session",
+                "bob@example.com",
+                "customer password",
+            )
+            .await;
         assert_eq!(listed.status, 200, "{listed:?}");
         let names: Vec<&str> = listed.body["items"]
             .as_array()

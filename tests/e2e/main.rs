@@ -22,3 +22,4 @@ mod portal_settings;
 mod projections;
 mod serve;
 mod tidy;
+mod visibility_rule;

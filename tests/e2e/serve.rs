@@ -642,3 +642,59 @@ async fn repeated_failed_sign_ins_are_rate_limited() {
 
     server.stop().await;
 }
+
+/// How many rows the session table holds.
+async fn stored_sessions(database: &TestDatabase) -> i64 {
+    let store = AnyStore::connect(&database.url()).await.unwrap();
+    let db = ledgerdesk_projections::db::ReadDb::of(&store);
+    let rows = db
+        .fetch_all("select count(*) from sessions", &[])
+        .await
+        .unwrap();
+    match rows[0][0] {
+        ledgerdesk_projections::db::Cell::Int(count) => count,
+        ref other => panic!("a count, not {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_restarted_server_deletes_signed_out_sessions_and_keeps_live_ones() {
+    for database in both_backends().await {
+        let server = Server::start(&database).await;
+        let kept = server.first_admin(&database).await;
+        let ended = server
+            .token("/api/session", "ada@provider.example", "admin password 1")
+            .await;
+        let signed_out = server
+            .call(Method::DELETE, "/api/session", Some(&ended), None)
+            .await;
+        assert_eq!(signed_out.status, 204, "{signed_out:?}");
+        server.stop().await;
+        assert_eq!(
+            stored_sessions(&database).await,
+            2,
+            "signed out, still stored"
+        );
+
+        let server = Server::start(&database).await;
+        let mut remaining = stored_sessions(&database).await;
+        for _ in 0..100 {
+            if remaining == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            remaining = stored_sessions(&database).await;
+        }
+
+        assert_eq!(remaining, 1, "the signed-out session is deleted at start");
+        let live = server
+            .call(Method::GET, "/api/services", Some(&kept), None)
+            .await;
+        assert_eq!(live.status, 200, "the live session still works: {live:?}");
+        let gone = server
+            .call(Method::GET, "/api/services", Some(&ended), None)
+            .await;
+        assert_eq!(gone.status, 401, "{gone:?}");
+        server.stop().await;
+    }
+}

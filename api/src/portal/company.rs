@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::json::{Body, PathId};
 use crate::portal::writer;
 use crate::read::{self, CustomerView};
-use crate::session::CustomerSession;
+use crate::session::{self, CustomerSession};
 use crate::staff::customers::{company_facts, refuse_welcome_email, unique_email};
 use crate::write::{decide_all, load, retry_on_conflict};
 
@@ -174,6 +174,9 @@ pub(crate) async fn change_as_company_admin(
             authorise_colleague_command(&admin, colleague, cmd).map_err(refusal)?;
         }
         let events = decide_all(loaded.state, commands)?;
+        if session::revokes_portal_access(&events) {
+            session::end_customer_sessions(state.db(), colleague_id).await?;
+        }
         writer
             .append::<CustomerState>(&stream, ExpectedVersion::Exact(loaded.version), &events)
             .await

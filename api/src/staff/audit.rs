@@ -1,6 +1,7 @@
 //! The audit endpoints (admins only, DESIGN §3.3): `GET /api/incidents/{id}/history`,
-//! `GET /api/audit/events` (the global feed) and `GET /api/incidents/{id}/access?at=` (who could
-//! see an incident at a moment, and why).
+//! `GET /api/audit/events` (the global feed), `GET /api/incidents/{id}/access?at=` (who could
+//! see an incident at a moment, and why) and `GET /api/customers/{id}/access?at=` (which
+//! incidents a customer could see at a moment, and why).
 //!
 //! They read the ledger through `EventStore`, never the read model, so they show what was
 //! recorded. Secrets in event data (every field named `*_hash`: password and token hashes) are
@@ -12,7 +13,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
-use ledgerdesk_domain::{Event, LedgerState, StreamName};
+use ledgerdesk_domain::{CustomerId, Event, LedgerState, StreamName};
 use ledgerdesk_projections::db::{Cell, ReadDb};
 use ledgerdesk_store::{AnyStore, Checkpoint, EventStore, RecordedEvent};
 use serde::{Deserialize, Serialize};
@@ -119,9 +120,7 @@ pub(crate) async fn show_incident_access(
     query: Result<Query<AccessQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
-    let at = DateTime::parse_from_rfc3339(&query.at)
-        .map_err(|_| invalid_query("at must be an RFC 3339 time".to_owned()))?
-        .with_timezone(&Utc);
+    let at = parse_at(&query.at)?;
     let incident_id = read::incident_id(state.db(), key).await?;
     let stream = StreamName::incident(incident_id);
     if state.store().stream_version(&stream).await? == 0 {
@@ -142,6 +141,51 @@ pub(crate) async fn show_incident_access(
         "at": timestamp(at),
         "customers": customers,
     })))
+}
+
+/// Which incidents the customer could see at `at`, and why:
+/// `{"customer_id", "at", "incidents": [{"incident_id", "reference", "reason"}]}`, ordered by
+/// incident id. A customer not yet registered at `at` could see nothing: an empty list.
+pub(crate) async fn show_customer_access(
+    State(state): State<AppState>,
+    _admin: AdminSession,
+    PathId(customer_id): PathId<CustomerId>,
+    query: Result<Query<AccessQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
+    let at = parse_at(&query.at)?;
+    let stream = StreamName::customer(customer_id);
+    if state.store().stream_version(&stream).await? == 0 {
+        return Err(ApiError::NotFound);
+    }
+
+    let ledger = fold_until(state.store(), at).await?;
+
+    let incidents: Vec<Value> = ledger
+        .visible_incidents(customer_id)
+        .into_iter()
+        .filter_map(|incident_id| {
+            let reason = ledger.can_see(customer_id, incident_id)?;
+            let incident = ledger.incident(incident_id)?;
+            Some(json!({
+                "incident_id": incident_id.to_string(),
+                "reference": incident.reference.to_string(),
+                "reason": reason.as_str(),
+            }))
+        })
+        .collect();
+    Ok(Json(json!({
+        "customer_id": customer_id.to_string(),
+        "at": timestamp(at),
+        "incidents": incidents,
+    })))
+}
+
+/// `at` as an RFC 3339 time, or 400 `invalid_query`.
+fn parse_at(at: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(at)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| invalid_query("at must be an RFC 3339 time".to_owned()))
 }
 
 impl From<RecordedEvent> for AuditEvent {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::json::{Body, PathId, present};
 use crate::read::{self, CustomerView};
-use crate::session::AdminSession;
+use crate::session::{self, AdminSession};
 use crate::staff::{require_services, writer};
 use crate::write::{decide_all, load, retry_on_conflict};
 use crate::{AppState, password};
@@ -135,6 +135,9 @@ pub(crate) async fn change_customer(
         };
         let commands = commands(&body, changes);
         let events = decide_all(loaded.state, commands)?;
+        if session::revokes_portal_access(&events) {
+            session::end_customer_sessions(state.db(), customer_id).await?;
+        }
         writer
             .append::<CustomerState>(&stream, ExpectedVersion::Exact(loaded.version), &events)
             .await
