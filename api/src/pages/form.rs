@@ -11,7 +11,7 @@ use crate::pages::PageError;
 
 /// The fields of an `application/x-www-form-urlencoded` body, in order.
 #[derive(Debug, Default)]
-pub(crate) struct Fields(Vec<(String, String)>);
+pub(crate) struct Fields(pub(crate) Vec<(String, String)>);
 
 impl Fields {
     /// The first value of `name`.

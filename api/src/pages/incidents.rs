@@ -488,3 +488,78 @@ fn display_time(at: &str) -> String {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        Fields(
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_log_form_names_each_field_at_fault() {
+        let service = "0190a000-0000-7000-8000-000000000001";
+        let long_title = "t".repeat(1000);
+        let cases = [
+            (
+                vec![
+                    ("type", "issue"),
+                    ("service_id", service),
+                    ("title", "Printer"),
+                ],
+                "",
+                "valid",
+            ),
+            (
+                vec![("service_id", service), ("title", "Printer")],
+                "type",
+                "no type",
+            ),
+            (
+                vec![("type", "issue"), ("service_id", "x"), ("title", "Printer")],
+                "service",
+                "bad service",
+            ),
+            (
+                vec![("type", "issue"), ("service_id", service), ("title", "  ")],
+                "title",
+                "blank title",
+            ),
+            (
+                vec![
+                    ("type", "issue"),
+                    ("service_id", service),
+                    ("title", &long_title),
+                ],
+                "title",
+                "long title",
+            ),
+        ];
+
+        for (pairs, at_fault, message) in cases {
+            let checked = checked_incident(&fields(&pairs));
+
+            let faults = match &checked {
+                Ok(_) => String::new(),
+                Err(errors) => [
+                    ("type", &errors.portal_type),
+                    ("service", &errors.service),
+                    ("title", &errors.title),
+                    ("description", &errors.description),
+                ]
+                .iter()
+                .filter(|(_, error)| error.is_some())
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>()
+                .join(","),
+            };
+            assert_eq!(faults, at_fault, "{message}");
+        }
+    }
+}
