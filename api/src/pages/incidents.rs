@@ -477,13 +477,13 @@ fn next_page_query(query: &ListQuery, cursor: &str) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// An RFC 3339 time as `2026-12-04 18:30 UTC`; the text as it is when it does not parse.
+/// An RFC 3339 time as `4 Dec 2026, 18:30 UTC`; the text as it is when it does not parse.
 fn display_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at).map_or_else(
         |_| at.to_owned(),
         |time| {
             time.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%d %H:%M UTC")
+                .format("%-d %b %Y, %H:%M UTC")
                 .to_string()
         },
     )
@@ -561,5 +561,18 @@ mod tests {
             };
             assert_eq!(faults, at_fault, "{message}");
         }
+    }
+
+    #[test]
+    fn times_show_in_utc_with_the_month_in_words() {
+        assert_eq!(
+            display_time("2026-12-04T18:30:05.123456Z"),
+            "4 Dec 2026, 18:30 UTC"
+        );
+        assert_eq!(
+            display_time("2026-12-04T20:30:00+02:00"),
+            "4 Dec 2026, 18:30 UTC"
+        );
+        assert_eq!(display_time("not a time"), "not a time");
     }
 }
