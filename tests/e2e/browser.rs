@@ -142,6 +142,33 @@ impl Browser {
         page.wait_until_gone().await;
     }
 
+    /// Types `text` with the keyboard into whatever has the focus (`\u{E004}` is Tab,
+    /// `\u{E007}` Enter).
+    pub(crate) async fn keys(&self, text: &str) {
+        let mut actions = Vec::new();
+        for key in text.chars() {
+            actions.push(json!({"type": "keyDown", "value": key.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": key.to_string()}));
+        }
+        let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.post("/actions", body).await;
+    }
+
+    /// The `id` attribute, else the text, of the element that has the focus.
+    pub(crate) async fn focused(&self) -> String {
+        let found = self.get("/element/active").await;
+        let element = Element {
+            browser: self,
+            id: found[ELEMENT].as_str().unwrap().to_owned(),
+        };
+        let id = element.attribute("id").await;
+        if id.is_empty() {
+            element.text().await
+        } else {
+            id
+        }
+    }
+
     /// How many elements match the CSS selector.
     pub(crate) async fn count(&self, css: &str) -> usize {
         let found = self

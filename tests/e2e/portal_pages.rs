@@ -1,8 +1,8 @@
 //! The portal pages in a real headless Chromium against `ledgerdesk serve` with the demo loaded
 //! (SQLite, and PostgreSQL too for another company's incident): a customer's whole round,
-//! escaping, another company's incident, CSRF and sign-in errors, company admins' colleagues and
-//! the portal settings' branding. Each page is also saved as a screenshot at desktop and phone
-//! widths under `target/screenshots/`.
+//! escaping, another company's incident, CSRF and sign-in errors, company admins' colleagues,
+//! the portal settings' branding, and signing in with the keyboard alone. Each page is also
+//! saved as a screenshot at desktop and phone widths under `target/screenshots/`.
 
 use reqwest::header::COOKIE;
 
@@ -548,6 +548,48 @@ async fn the_portal_wears_the_name_and_colour_of_the_portal_settings() {
     assert!(
         brand.contains("--brand: #ffeb3b") && brand.contains("--on-brand: #000000"),
         "{brand}"
+    );
+    browser.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_signs_in_and_reaches_their_incidents_with_the_keyboard_alone() {
+    let (_database, server, browser) = demo_portal(sqlite()).await;
+    browser
+        .open(&format!("{}/portal/sign-in", server.base))
+        .await;
+
+    let mut focus_order = Vec::new();
+    for _ in 0..3 {
+        browser.keys("\u{E004}").await;
+        focus_order.push(browser.focused().await);
+    }
+    browser.keys(CUSTOMER_F.0).await;
+    browser.keys("\u{E004}").await;
+    focus_order.push(browser.focused().await);
+    browser.keys(&format!("{}\u{E007}", CUSTOMER_F.1)).await;
+    let mut url = browser.url().await;
+    for _ in 0..200 {
+        if url.ends_with("/portal/incidents") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        url = browser.url().await;
+    }
+
+    assert_eq!(
+        focus_order,
+        [
+            "Skip to the content",
+            "Customer portal",
+            "email",
+            "password"
+        ],
+        "Tab goes from the skip link through the header to the fields"
+    );
+    assert!(
+        url.ends_with("/portal/incidents"),
+        "signed in with the keyboard: {url}"
     );
     browser.stop().await;
 }
