@@ -29,6 +29,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::json::PathId;
 use crate::pages::layout::Layout;
 use crate::session::{CustomerSession, PrincipalKind, presented_token};
 
@@ -77,6 +78,23 @@ pub(crate) fn routes() -> Router<AppState> {
 pub(crate) struct PageSession {
     pub(crate) session: CustomerSession,
     pub(crate) csrf: String,
+}
+
+/// An id taken from a page's path; a malformed one is the same 404 page as an unknown one.
+#[derive(Debug)]
+pub(crate) struct PageId<T>(pub(crate) T);
+
+impl<S, T> FromRequestParts<S> for PageId<T>
+where
+    S: Send + Sync,
+    T: std::str::FromStr,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        let PathId(id) = PathId::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(id))
+    }
 }
 
 /// Why a page could not be shown: an API error, shown as a page with its status, or a form

@@ -275,6 +275,10 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
             .open(&format!("{}/portal/incidents/INC-999999", server.base))
             .await;
         let missing_page = (browser.text("h1").await, browser.text("main").await);
+        browser
+            .open(&format!("{}/portal/incidents/not-an-id", server.base))
+            .await;
+        let malformed_page = (browser.text("h1").await, browser.text("main").await);
         let other_status = page_status(
             &server,
             &cookie,
@@ -299,6 +303,10 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
         assert_eq!(
             other_page, missing_page,
             "the same page as for an incident that does not exist"
+        );
+        assert_eq!(
+            other_page, malformed_page,
+            "and as for an address that names none"
         );
         assert_eq!((other_status, missing_status), (404, 404));
         assert_eq!(

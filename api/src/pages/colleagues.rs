@@ -15,10 +15,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::json::PathId;
 use crate::pages::form::Fields;
 use crate::pages::layout::{Layout, Section};
-use crate::pages::{PageError, PageSession, csrf, render, sentence};
+use crate::pages::{PageError, PageId, PageSession, csrf, render, sentence};
 use crate::portal::company::{
     ColleagueChanges, NewColleague, add_as_company_admin, administered_company,
     change_as_company_admin, colleagues_of,
@@ -124,7 +123,7 @@ pub(crate) async fn add_colleague(
 pub(crate) async fn change_colleague(
     State(state): State<AppState>,
     page: PageSession,
-    PathId(colleague_id): PathId<CustomerId>,
+    PageId(colleague_id): PageId<CustomerId>,
     fields: Fields,
 ) -> Result<Response, PageError> {
     csrf::check(&page.csrf, fields.get("csrf"))?;

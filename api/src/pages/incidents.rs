@@ -19,10 +19,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::incidents::{IncidentKey, PageQuery, PageRequest};
-use crate::json::PathId;
 use crate::pages::form::Fields;
 use crate::pages::layout::{Layout, Section, settings};
-use crate::pages::{PageError, PageSession, csrf, render, sentence};
+use crate::pages::{PageError, PageId, PageSession, csrf, render, sentence};
 use crate::portal::incidents::{
     IdempotencyKey, NewPortalIncident, comment_as_customer, enabled_portal_types, log_as_customer,
 };
@@ -170,7 +169,7 @@ pub(crate) async fn list_incidents(
 pub(crate) async fn show_incident(
     State(state): State<AppState>,
     page: PageSession,
-    PathId(key): PathId<IncidentKey>,
+    PageId(key): PageId<IncidentKey>,
     query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let done = query.map(|Query(query)| query).unwrap_or_default();
@@ -189,7 +188,7 @@ pub(crate) async fn show_incident(
 pub(crate) async fn add_update(
     State(state): State<AppState>,
     page: PageSession,
-    PathId(key): PathId<IncidentKey>,
+    PageId(key): PageId<IncidentKey>,
     fields: Fields,
 ) -> Result<Response, PageError> {
     csrf::check(&page.csrf, fields.get("csrf"))?;
