@@ -17,6 +17,7 @@ mod sign_in;
 use askama::Template;
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::Uri;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue,
     REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -25,7 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -68,6 +69,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/portal/colleagues/{id}",
             post(colleagues::change_colleague),
         )
+        .route("/portal/{*rest}", any(no_such_page))
         .route("/portal/assets/portal.css", get(assets::portal_css))
         .route("/portal/assets/brand.css", get(assets::brand_css))
         .layer(middleware::map_response(protect))
@@ -191,6 +193,15 @@ impl IntoResponse for PageError {
         }
         response
     }
+}
+
+/// Any other address under `/portal`: the 404 page, or the API's JSON 404 under
+/// `/portal/api/`.
+async fn no_such_page(uri: Uri) -> Response {
+    if uri.path().starts_with("/portal/api/") {
+        return ApiError::NotFound.into_response();
+    }
+    PageError::Api(ApiError::NotFound).into_response()
 }
 
 /// A template as an HTML answer; a template that fails to render is a 500.

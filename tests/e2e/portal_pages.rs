@@ -279,6 +279,18 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
             .open(&format!("{}/portal/incidents/not-an-id", server.base))
             .await;
         let malformed_page = (browser.text("h1").await, browser.text("main").await);
+        browser
+            .open(&format!("{}/portal/no-such-page", server.base))
+            .await;
+        let unknown_page = (browser.text("h1").await, browser.text("main").await);
+        let unknown_api = server
+            .call(
+                reqwest::Method::GET,
+                "/portal/api/no-such-thing",
+                None,
+                None,
+            )
+            .await;
         let other_status = page_status(
             &server,
             &cookie,
