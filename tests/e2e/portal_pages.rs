@@ -320,6 +320,11 @@ async fn a_customer_cannot_open_another_companys_incident_by_editing_the_address
             other_page, malformed_page,
             "and as for an address that names none"
         );
+        assert_eq!(other_page, unknown_page, "and as for an unknown page");
+        assert_eq!(
+            unknown_api.body["error"]["code"], "not_found",
+            "the API keeps JSON"
+        );
         assert_eq!((other_status, missing_status), (404, 404));
         assert_eq!(
             update.status(),
