@@ -618,3 +618,62 @@ async fn a_customer_signs_in_and_reaches_their_incidents_with_the_keyboard_alone
     );
     browser.stop().await;
 }
+
+#[tokio::test]
+async fn pages_allow_no_script_and_sign_in_sets_an_http_only_same_site_cookie() {
+    let database = sqlite();
+    let loaded = ledgerdesk(&database, &["demo"]).await;
+    assert!(loaded.status.success(), "demo: {loaded:?}");
+    let server = Server::start(&database).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let form = client
+        .get(format!("{}/portal/sign-in", server.base))
+        .send()
+        .await
+        .unwrap();
+    let headers = form.headers().clone();
+    let form_cookie = headers["set-cookie"].to_str().unwrap().to_owned();
+    let html = form.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let signed_in = client
+        .post(format!("{}/portal/sign-in", server.base))
+        .header(COOKIE, form_cookie.split(';').next().unwrap())
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", CUSTOMER_F.0),
+            ("password", CUSTOMER_F.1),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session_cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    assert!(
+        !policy.contains("script-src"),
+        "no script source is allowed: {policy}"
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(
+        form_cookie.contains("HttpOnly; SameSite=Strict"),
+        "{form_cookie}"
+    );
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()["location"], "/portal/incidents");
+    assert!(
+        session_cookie.starts_with("ledgerdesk_portal_session=")
+            && session_cookie.contains("HttpOnly; SameSite=Lax"),
+        "{session_cookie}"
+    );
+    server.stop().await;
+}
