@@ -14,7 +14,8 @@ use ledgerdesk_domain::service::ServiceError;
 use ledgerdesk_domain::user::UserError;
 use ledgerdesk_projections::ProjectionError;
 use ledgerdesk_store::StoreError;
-use serde_json::json;
+
+use crate::openapi::{ErrorDetail, ErrorEnvelope};
 
 /// Why a request failed; [`ApiError::status_and_code`] is the one mapping to HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +136,12 @@ impl IntoResponse for ApiError {
             Self::Internal(source) => Some(InternalDetail(error_chain(source.as_ref()))),
             _ => None,
         };
-        let body = Json(json!({"error": {"code": code, "message": self.to_string()}}));
+        let body = Json(ErrorEnvelope {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: self.to_string(),
+            },
+        });
         let mut response = (status, body).into_response();
         if let Some(detail) = detail {
             response.extensions_mut().insert(detail);
@@ -296,6 +302,8 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use http_body_util::BodyExt as _;
     use ledgerdesk_domain::ServiceId;
+
+    use serde_json::json;
 
     use super::*;
 

@@ -18,9 +18,10 @@ use ledgerdesk_domain::{CustomerId, IncidentId, IncidentReference, ServiceId, St
 use ledgerdesk_projections::db::ReadDb;
 use ledgerdesk_store::{AnyStore, ExpectedVersion};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
+use crate::openapi::Page;
 use crate::read::incidents::customer_can_see;
 use crate::references;
 use crate::write::{Writer, decide_all, load, retry_on_conflict};
@@ -39,12 +40,18 @@ pub(crate) enum IncidentKey {
 }
 
 /// `?limit=&cursor=&status=&q=`; the cursor is opaque to clients.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// How many incidents, 1 to 500 (default 50).
     pub(crate) limit: Option<i64>,
+    /// The previous page's `next_cursor`.
     pub(crate) cursor: Option<String>,
+    /// Only incidents with this status: `open`, `in_progress`, `resolved` or `closed`.
     pub(crate) status: Option<String>,
+    /// Only incidents whose title or description holds this text, ignoring case (at most 200
+    /// characters).
     pub(crate) q: Option<String>,
 }
 
@@ -121,13 +128,9 @@ impl PageRequest {
     }
 
     /// `{"items", "next_cursor"}` from a page fetched with one item more than the limit.
-    pub(crate) fn answer<T: serde::Serialize>(
-        &self,
-        items: Vec<T>,
-        number: impl Fn(&T) -> i64,
-    ) -> Value {
+    pub(crate) fn answer<T>(&self, items: Vec<T>, number: impl Fn(&T) -> i64) -> Page<T> {
         let (items, next_cursor) = self.split(items, number);
-        json!({"items": items, "next_cursor": next_cursor})
+        Page { items, next_cursor }
     }
 
     /// The page's items and the cursor of the next page (`None` on the last), from a page

@@ -1,5 +1,9 @@
 //! Ledgerdesk's HTTP API: the staff API (`/api`), the portal API (`/portal/api`) and sign-in,
-//! over the pure domain, the event store and the portal read model.
+//! over the pure domain, the event store and the portal read model, and the portal's HTML pages
+//! (`/portal`, `pages`) over the same read and write paths.
+//!
+//! Every route is registered in `routes` together with its OpenAPI documentation, which
+//! `GET /api/openapi.json` serves (`openapi`, ADR 11).
 //!
 //! Writes load a stream, `decide`, append with the version read, and wait until the portal read
 //! model has the append before answering (`write`). Reads come from the read model. Every error
@@ -9,6 +13,7 @@ pub mod error;
 mod incidents;
 mod json;
 mod metrics;
+mod openapi;
 mod pages;
 pub mod password;
 mod portal;
@@ -29,14 +34,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::{get, patch, post, put};
 use axum::{Json, middleware};
 use ledgerdesk_projections::db::{Cell, ReadDb};
 use ledgerdesk_projections::portal as portal_model;
 use ledgerdesk_store::AnyStore;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::{OpenApi as _, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use crate::error::ApiError;
+use crate::openapi::ErrorEnvelope;
 use crate::rate_limit::SignInLimiter;
 
 /// How the API runs; built once by the binary from flags and environment variables.
@@ -133,94 +141,82 @@ impl AppState {
 /// The whole API as a router, for `serve` and for tests (`tower::ServiceExt::oneshot`).
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config().body_limit;
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::show_metrics))
-        .route(
-            "/api/session",
-            post(staff::session::sign_in).delete(staff::session::sign_out),
-        )
-        .route(
-            "/api/services",
-            post(staff::services::create_service).get(staff::services::list_services),
-        )
-        .route("/api/companies", post(staff::companies::register_company))
-        .route(
-            "/api/companies/{id}/services",
-            put(staff::companies::set_company_services),
-        )
-        .route("/api/customers", post(staff::customers::register_customer))
-        .route(
-            "/api/customers/{id}",
-            patch(staff::customers::change_customer),
-        )
-        .route(
-            "/api/customers/{id}/access",
-            get(staff::audit::show_customer_access),
-        )
-        .route("/api/users", post(staff::users::create_user))
-        .route(
-            "/api/incidents",
-            post(staff::incidents::log_incident).get(staff::incidents::list_incidents),
-        )
-        .route(
-            "/api/incidents/{id}",
-            get(staff::incidents::show_incident).patch(staff::incidents::change_incident),
-        )
-        .route(
-            "/api/incidents/{id}/comments",
-            post(staff::incidents::comment_on_incident),
-        )
-        .route(
-            "/api/incidents/{id}/history",
-            get(staff::audit::show_incident_history),
-        )
-        .route(
-            "/api/incidents/{id}/access",
-            get(staff::audit::show_incident_access),
-        )
-        .route("/api/audit/events", get(staff::audit::list_audit_events))
-        .route(
-            "/api/portal-settings",
-            get(staff::portal_settings::show_portal_settings)
-                .put(staff::portal_settings::set_portal_settings),
-        )
-        .route(
-            "/portal/api/session",
-            post(portal::session::sign_in).delete(portal::session::sign_out),
-        )
-        .route("/portal/api/me", get(portal::me::show_me))
-        .route("/portal/api/services", get(portal::me::list_my_services))
-        .route(
-            "/portal/api/types",
-            get(portal::incidents::list_portal_types),
-        )
-        .route(
-            "/portal/api/incidents",
-            post(portal::incidents::log_my_incident).get(portal::incidents::list_my_incidents),
-        )
-        .route(
-            "/portal/api/incidents/{id}",
-            get(portal::incidents::show_my_incident),
-        )
-        .route(
-            "/portal/api/incidents/{id}/comments",
-            post(portal::incidents::comment_on_my_incident),
-        )
-        .route(
-            "/portal/api/company/customers",
-            get(portal::company::list_colleagues).post(portal::company::add_colleague),
-        )
-        .route(
-            "/portal/api/company/customers/{id}",
-            patch(portal::company::change_colleague),
-        )
+    let (router, _) = routes().split_for_parts();
+    router
+        // The portal pages are HTML, not part of the documented API.
         .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(trace::request_span))
         .with_state(state)
+}
+
+/// The OpenAPI document that `GET /api/openapi.json` serves, built from the same registrations
+/// as [`app`]'s routes.
+#[must_use]
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+/// Every route with its documentation: the one place a route is added.
+///
+/// To add an endpoint, annotate its handler with `#[utoipa::path(method, path = "...", ...)]`
+/// (tag, path and query parameters, request body, every response with the error codes it can
+/// answer, `security` when it needs a sign-in; see `staff/services.rs`), derive `ToSchema` on
+/// its body and answer types, and list the handler below in `routes!`, one `.routes(..)` per
+/// path, all methods of a path in the same `routes!`, and add its row to `docs/API.md`. The
+/// route then exists only together with its documentation; never register one with
+/// `.route(..)`, which would leave it undocumented (`api/tests/api/openapi.rs` compares the
+/// document with what the router answers and with `docs/API.md`). HTML pages are added the same
+/// way, with `content_type = "text/html"` answers (ADR 11).
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(metrics::show_metrics))
+        .routes(routes!(openapi::show_openapi))
+        .routes(routes!(staff::session::sign_in, staff::session::sign_out))
+        .routes(routes!(
+            staff::services::create_service,
+            staff::services::list_services
+        ))
+        .routes(routes!(staff::companies::register_company))
+        .routes(routes!(staff::companies::set_company_services))
+        .routes(routes!(staff::customers::register_customer))
+        .routes(routes!(staff::customers::change_customer))
+        .routes(routes!(staff::audit::show_customer_access))
+        .routes(routes!(staff::users::create_user))
+        .routes(routes!(
+            staff::incidents::log_incident,
+            staff::incidents::list_incidents
+        ))
+        .routes(routes!(
+            staff::incidents::show_incident,
+            staff::incidents::change_incident
+        ))
+        .routes(routes!(staff::incidents::comment_on_incident))
+        .routes(routes!(staff::audit::show_incident_history))
+        .routes(routes!(staff::audit::show_incident_access))
+        .routes(routes!(staff::audit::list_audit_events))
+        .routes(routes!(
+            staff::portal_settings::show_portal_settings,
+            staff::portal_settings::set_portal_settings
+        ))
+        .routes(routes!(portal::session::sign_in, portal::session::sign_out))
+        .routes(routes!(portal::me::show_me))
+        .routes(routes!(portal::me::list_my_services))
+        .routes(routes!(portal::incidents::list_portal_types))
+        .routes(routes!(
+            portal::incidents::log_my_incident,
+            portal::incidents::list_my_incidents
+        ))
+        .routes(routes!(portal::incidents::show_my_incident))
+        .routes(routes!(portal::incidents::comment_on_my_incident))
+        .routes(routes!(
+            portal::company::list_colleagues,
+            portal::company::add_colleague
+        ))
+        .routes(routes!(portal::company::change_colleague))
 }
 
 /// Listens on `state`'s configured address and serves until `shutdown` completes, then lets
@@ -241,7 +237,21 @@ pub async fn serve(
 }
 
 /// 200 once the portal read model is built for this version of the code.
-async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready: `{\"status\": \"ok\"}`", body = Health),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (
+            status = 503,
+            description = "`not_ready`: the read model is not built yet",
+            body = ErrorEnvelope
+        ),
+    )
+)]
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let sql = "select model_version from projection_checkpoints where name = $1";
     let rows = state
         .db()
@@ -254,7 +264,15 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
     if version != Some(portal_model::MODEL_VERSION) {
         return Err(ApiError::NotReady);
     }
-    Ok(Json(json!({"status": "ok"})))
+    Ok(Json(Health { status: "ok" }))
+}
+
+/// The answer of `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+struct Health {
+    /// Always `ok`.
+    #[schema(value_type = String, example = "ok")]
+    status: &'static str,
 }
 
 async fn not_found() -> ApiError {

@@ -18,6 +18,7 @@ use ledgerdesk_store::{Checkpoint, EventStore as _};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::openapi::{self, ErrorEnvelope};
 
 /// The registry this process records into and `GET /metrics` renders.
 pub(crate) static METRICS: Registry = Registry::new();
@@ -68,6 +69,21 @@ struct RouteStats {
 ///
 /// # Errors
 /// 500 when the ledger or the projection checkpoint cannot be read.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (
+            status = 200,
+            description = "HTTP requests and latency by route pattern, appends, ledger length and \
+                projection lag, in the Prometheus text format 0.0.4",
+            content_type = "text/plain; version=0.0.4",
+            body = String
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_metrics(
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -6,11 +6,13 @@ use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, UserId};
 use ledgerdesk_projections::db::{Cell, ReadDb};
 use ledgerdesk_projections::schema::TableSet;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
 /// A service: `{"id","name","retired"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Service)]
 pub(crate) struct ServiceView {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -18,7 +20,8 @@ pub(crate) struct ServiceView {
 }
 
 /// A company: `{"id","name","services"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Company)]
 pub(crate) struct CompanyView {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -26,7 +29,8 @@ pub(crate) struct CompanyView {
 }
 
 /// A customer as staff see it (never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Customer)]
 pub(crate) struct CustomerView {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -39,7 +43,8 @@ pub(crate) struct CustomerView {
 }
 
 /// A staff user (never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub(crate) struct UserView {
     pub(crate) id: String,
     pub(crate) name: String,

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use ledgerdesk_domain::value::Email;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::json::ClientIp;
@@ -16,11 +16,19 @@ use crate::session::{self, PresentedToken, PrincipalKind};
 use crate::{AppState, password, read};
 
 /// `{"email","password"}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SignIn)]
 pub(crate) struct SignInBody {
     email: String,
     password: String,
+}
+
+/// The answer of a sign-in: the session's token, which exists nowhere else.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SessionToken {
+    /// Send it as `Authorization: Bearer <token>`; the answer also sets it as a cookie.
+    token: String,
 }
 
 /// Checks the credentials of `kind` and starts a session: 201 `{"token"}` and the cookie.
@@ -36,7 +44,7 @@ pub(crate) async fn sign_in(
     Ok((
         StatusCode::CREATED,
         [(SET_COOKIE, cookie)],
-        Json(json!({"token": token})),
+        Json(SessionToken { token }),
     )
         .into_response())
 }

@@ -17,6 +17,7 @@ mod harness;
 mod incidents;
 mod metrics;
 mod migrate;
+mod openapi;
 mod portal_pages;
 mod portal_settings;
 mod projections;

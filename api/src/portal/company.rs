@@ -18,11 +18,12 @@ use ledgerdesk_domain::value::Name;
 use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, StreamName};
 use ledgerdesk_store::{AnyStore, ExpectedVersion};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::json::{Body, PathId};
+use crate::openapi::{self, ErrorEnvelope, Page};
 use crate::portal::writer;
 use crate::read::{self, CustomerView};
 use crate::session::{self, CustomerSession};
@@ -30,39 +31,90 @@ use crate::staff::customers::{company_facts, refuse_welcome_email, unique_email}
 use crate::write::{decide_all, load, retry_on_conflict};
 
 /// The body of `POST /portal/api/company/customers`: a plain colleague in the admin's company.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewColleague {
     pub(crate) name: String,
     pub(crate) email: String,
     #[serde(default)]
     pub(crate) portal_access: bool,
+    /// Service ids, within the company's services.
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     pub(crate) services: BTreeSet<ServiceId>,
+    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
     #[serde(default)]
     pub(crate) send_welcome_email: bool,
 }
 
 /// The body of `PATCH /portal/api/company/customers/{id}`: portal access and services only.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ColleagueChanges {
     pub(crate) portal_access: Option<bool>,
+    /// Service ids, within the company's services: the colleague's services become these.
+    #[schema(value_type = Option<Vec<String>>)]
     pub(crate) services: Option<BTreeSet<ServiceId>>,
+    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
     #[serde(default)]
     pub(crate) send_welcome_email: bool,
 }
 
 /// The admin's colleagues, themselves included: `{"items": [customer], "next_cursor": null}`.
+#[utoipa::path(
+    get,
+    path = "/portal/api/company/customers",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    responses(
+        (
+            status = 200,
+            description = "Every customer of the company, by name",
+            body = Page<CustomerView>
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_COMPANY_ADMIN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn list_colleagues(
     State(state): State<AppState>,
     session: CustomerSession,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<CustomerView>>, ApiError> {
     let colleagues = colleagues_of(&state, session.customer_id).await?;
-    Ok(Json(json!({"items": colleagues, "next_cursor": null})))
+    Ok(Json(Page {
+        items: colleagues,
+        next_cursor: None,
+    }))
 }
 
 /// Adds a colleague to the admin's company: 201 with the customer.
+#[utoipa::path(
+    post,
+    path = "/portal/api/company/customers",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    request_body = NewColleague,
+    responses(
+        (status = 201, description = "The new colleague", body = CustomerView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_COMPANY_ADMIN, body = ErrorEnvelope),
+        (
+            status = 409,
+            description = "`email_taken`: another customer has the email; `version_conflict`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`invalid_value`, `service_not_in_company`, `welcome_email_unavailable`",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn add_colleague(
     State(state): State<AppState>,
     session: CustomerSession,
@@ -70,6 +122,47 @@ pub(crate) async fn add_colleague(
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
     let customer = add_as_company_admin(&state, session, body).await?;
     Ok((StatusCode::CREATED, Json(customer)))
+}
+
+/// Grants or revokes a colleague's portal access and sets their services within the company:
+/// 200 with the customer.
+#[utoipa::path(
+    patch,
+    path = "/portal/api/company/customers/{id}",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The colleague's id")),
+    request_body = ColleagueChanges,
+    responses(
+        (status = 200, description = "The changed colleague", body = CustomerView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_COMPANY_ADMIN, body = ErrorEnvelope),
+        (
+            status = 404,
+            description = "`not_found`: no such customer, or one outside the admin's company",
+            body = ErrorEnvelope
+        ),
+        (status = 409, description = openapi::VERSION_CONFLICT, body = ErrorEnvelope),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`service_not_in_company`, `no_portal_access`, \
+                `welcome_email_unavailable`",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
+pub(crate) async fn change_colleague(
+    State(state): State<AppState>,
+    session: CustomerSession,
+    PathId(colleague_id): PathId<CustomerId>,
+    Body(body): Body<ColleagueChanges>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let customer = change_as_company_admin(&state, session, colleague_id, &body).await?;
+    Ok(Json(customer))
 }
 
 /// The company admin's company and colleagues, by name; 403 when the customer is not a
@@ -133,18 +226,6 @@ pub(crate) async fn add_as_company_admin(
         .await?;
 
     read::customer(state.db(), customer_id).await
-}
-
-/// Grants or revokes a colleague's portal access and sets their services within the company:
-/// 200 with the customer.
-pub(crate) async fn change_colleague(
-    State(state): State<AppState>,
-    session: CustomerSession,
-    PathId(colleague_id): PathId<CustomerId>,
-    Body(body): Body<ColleagueChanges>,
-) -> Result<Json<CustomerView>, ApiError> {
-    let customer = change_as_company_admin(&state, session, colleague_id, &body).await?;
-    Ok(Json(customer))
 }
 
 /// The write path of a company admin changing a colleague's access and services, shared by

@@ -21,8 +21,8 @@ use ledgerdesk_domain::{
 use ledgerdesk_projections::query;
 use ledgerdesk_store::{AnyStore, ExpectedVersion, Idempotency};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -30,17 +30,21 @@ use crate::incidents::{
     self, IfMatch, IncidentKey, PageQuery, PageRequest, customer_facts, decide_log,
 };
 use crate::json::{Body, BodyWithBytes, PathId};
+use crate::openapi::{self, ErrorEnvelope, Page};
 use crate::portal::writer;
 use crate::read::incidents::{self as read, Audience, CommentView, PortalIncidentView};
 use crate::session::CustomerSession;
 use crate::write::load;
 
 /// The body of `POST /portal/api/incidents`: `type` is a portal type's name.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPortalIncident {
+    /// An enabled portal type's name (`GET /portal/api/types`).
     #[serde(rename = "type")]
     pub(crate) portal_type: String,
+    /// One of the customer's effective services.
+    #[schema(value_type = String, format = Uuid)]
     pub(crate) service_id: ServiceId,
     pub(crate) title: String,
     #[serde(default)]
@@ -48,10 +52,19 @@ pub(crate) struct NewPortalIncident {
 }
 
 /// The body of `POST /portal/api/incidents/{id}/comments`; a customer's comment is public.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPortalComment {
     body: String,
+}
+
+/// A portal type a customer may choose: `{"name","label"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PortalTypeOption {
+    /// What `POST /portal/api/incidents` takes as `type`.
+    name: String,
+    /// What customers read.
+    label: String,
 }
 
 /// The `Idempotency-Key` header, if the request has one (the pages send a form field instead).
@@ -59,25 +72,59 @@ pub(crate) struct NewPortalComment {
 pub(crate) struct IdempotencyKey(pub(crate) Option<String>);
 
 /// The enabled portal types: `{"items": [{"name","label"}]}`.
+#[utoipa::path(
+    get,
+    path = "/portal/api/types",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    responses(
+        (status = 200, description = "The enabled portal types", body = Page<PortalTypeOption>),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn list_portal_types(
     State(state): State<AppState>,
     _session: CustomerSession,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<PortalTypeOption>>, ApiError> {
     let types = enabled_portal_types(state.store()).await?;
 
-    let items: Vec<Value> = types
+    let items = types
         .iter()
-        .map(|portal_type| json!({"name": portal_type.name.as_str(), "label": portal_type.label.as_str()}))
+        .map(|portal_type| PortalTypeOption {
+            name: portal_type.name.as_str().to_owned(),
+            label: portal_type.label.as_str().to_owned(),
+        })
         .collect();
-    Ok(Json(json!({"items": items, "next_cursor": null})))
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// The incidents the customer can see, newest first: `{"items", "next_cursor"}`.
+#[utoipa::path(
+    get,
+    path = "/portal/api/incidents",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    params(PageQuery),
+    responses(
+        (
+            status = 200,
+            description = "A page of the incidents the customer can see",
+            body = Page<PortalIncidentView>
+        ),
+        (status = 400, description = openapi::BAD_QUERY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn list_my_incidents(
     State(state): State<AppState>,
     session: CustomerSession,
     query: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<PortalIncidentView>>, ApiError> {
     let page = PageRequest::parse(query)?;
     let audience = Audience::Customer(session.customer_id);
 
@@ -87,6 +134,27 @@ pub(crate) async fn list_my_incidents(
 }
 
 /// One incident the customer can see, by id or reference; 404 otherwise.
+#[utoipa::path(
+    get,
+    path = "/portal/api/incidents/{id}",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`")),
+    responses(
+        (
+            status = 200,
+            description = "The incident, public comments only",
+            body = PortalIncidentView
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (
+            status = 404,
+            description = "`not_found`: no such incident, or one the customer cannot see",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_my_incident(
     State(state): State<AppState>,
     session: CustomerSession,
@@ -101,6 +169,44 @@ pub(crate) async fn show_my_incident(
 /// Logs an incident as the customer, on one of their effective services with an enabled portal
 /// type: 201 with the portal incident. With `Idempotency-Key`, a replay answers the first
 /// incident and appends nothing; the key with another body answers 409.
+#[utoipa::path(
+    post,
+    path = "/portal/api/incidents",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    params((
+        "Idempotency-Key" = Option<String>,
+        Header,
+        description = "1 to 200 printable ASCII characters; a replay with the same body answers \
+            the first incident and appends nothing"
+    )),
+    request_body = NewPortalIncident,
+    responses(
+        (status = 201, description = "The new incident", body = PortalIncidentView),
+        (
+            status = 400,
+            description = "`malformed_json`, `invalid_body`, `expected_json` (the body is not \
+                the documented JSON), `invalid_idempotency_key`",
+            body = ErrorEnvelope
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (
+            status = 409,
+            description = "`idempotency_key_reused`: the key came with another body; \
+                `version_conflict`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`invalid_value`, `portal_type_unavailable`, `service_not_available`, \
+                `service_retired`",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn log_my_incident(
     State(state): State<AppState>,
     session: CustomerSession,
@@ -112,6 +218,33 @@ pub(crate) async fn log_my_incident(
 }
 
 /// Adds the customer's (public) comment to an incident they can see: 201 with the comment.
+#[utoipa::path(
+    post,
+    path = "/portal/api/incidents/{id}/comments",
+    tag = "portal",
+    security(("bearer" = []), ("portal_cookie" = [])),
+    params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`")),
+    request_body = NewPortalComment,
+    responses(
+        (status = 201, description = "The new comment", body = CommentView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (
+            status = 404,
+            description = "`not_found`: no such incident, or one the customer cannot see",
+            body = ErrorEnvelope
+        ),
+        (
+            status = 409,
+            description = "`incident_closed`, `version_conflict`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (status = 422, description = "`invalid_value` (a blank body)", body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn comment_on_my_incident(
     State(state): State<AppState>,
     session: CustomerSession,

@@ -8,13 +8,15 @@ use ledgerdesk_domain::{CustomerId, IncidentId, IncidentReference};
 use ledgerdesk_projections::db::{Cell, Param, ReadDb};
 use ledgerdesk_projections::query::visible_incidents_sql;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::incidents::{IncidentKey, PageRequest};
 use crate::read::{flag, table, text};
 
 /// An incident as staff see it (DESIGN §6).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Incident)]
 pub(crate) struct IncidentView {
     pub(crate) id: String,
     pub(crate) reference: String,
@@ -39,7 +41,8 @@ pub(crate) struct IncidentView {
 }
 
 /// An incident as the portal shows it: no internal fields, public comments only.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PortalIncident)]
 pub(crate) struct PortalIncidentView {
     pub(crate) id: String,
     pub(crate) reference: String,
@@ -58,7 +61,8 @@ pub(crate) struct PortalIncidentView {
 }
 
 /// A comment: `{"id","body","public","author","created_at"}`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Comment)]
 pub(crate) struct CommentView {
     pub(crate) id: String,
     pub(crate) body: String,

@@ -17,12 +17,14 @@ use ledgerdesk_domain::{CustomerId, Event, LedgerState, StreamName};
 use ledgerdesk_projections::db::{Cell, ReadDb};
 use ledgerdesk_store::{AnyStore, Checkpoint, EventStore, RecordedEvent};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::incidents::IncidentKey;
 use crate::json::PathId;
+use crate::openapi::{self, ErrorEnvelope, Page};
 use crate::read::incidents as read;
 use crate::session::AdminSession;
 
@@ -35,42 +37,115 @@ const FOLD_BATCH: u32 = 1000;
 const REDACTED: &str = "[redacted]";
 
 /// One ledger event as the audit endpoints show it (DESIGN §6).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct AuditEvent {
+    /// The event's global position.
     position: i64,
+    /// e.g. `incident-<id>`.
     stream: String,
+    /// The event's version in its stream, from 1.
     version: u64,
     #[serde(rename = "type")]
     event_type: String,
     schema_version: u16,
+    /// RFC 3339, UTC, microseconds.
     occurred_at: String,
+    /// RFC 3339, UTC, microseconds: when the store recorded the event.
     recorded_at: String,
+    /// `staff:<id>`, `customer:<id>`, `system`, `email` or `import:<name>`.
     actor: String,
+    /// `staff-api`, `portal`, `email`, `import`, `cli` or `system`.
+    #[schema(value_type = String)]
     channel: Value,
+    /// The event's data as stored, every `*_hash` field reading `[redacted]`.
+    #[schema(value_type = Object)]
     data: Value,
 }
 
+/// A page of the global feed: `{"items", "next_cursor"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AuditPage {
+    items: Vec<AuditEvent>,
+    /// The position to pass as `after` for the next page; `null` when no event follows yet.
+    next_cursor: Option<i64>,
+}
+
+/// Who could see an incident at a moment: `{"incident_id", "at", "customers"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct IncidentAccess {
+    incident_id: String,
+    /// The moment asked about, in UTC.
+    at: String,
+    customers: Vec<CustomerAccess>,
+}
+
+/// A customer who could see the incident, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CustomerAccess {
+    customer_id: String,
+    /// `own_incident` or `company_wide`.
+    reason: &'static str,
+}
+
+/// What a customer could see at a moment: `{"customer_id", "at", "incidents"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CustomerVisibility {
+    customer_id: String,
+    /// The moment asked about, in UTC.
+    at: String,
+    incidents: Vec<IncidentSeen>,
+}
+
+/// An incident the customer could see, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct IncidentSeen {
+    incident_id: String,
+    /// Its reference, `INC-<n>`.
+    reference: String,
+    /// `own_incident` or `company_wide`.
+    reason: &'static str,
+}
+
 /// `?after=<position>&limit=<n>` of the global feed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct FeedQuery {
+    /// The position of the last event already read (a `next_cursor`); 0 or none for the start.
     after: Option<i64>,
+    /// How many events, 1 to 500 (default 50).
     limit: Option<u32>,
 }
 
 /// `?at=<RFC 3339>` of the as-of access question.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AccessQuery {
+    /// The moment, RFC 3339 (a `+` offset must be sent as `%2B`).
     at: String,
 }
 
 /// The incident's events, oldest first: `{"items": [audit event], "next_cursor": null}`.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/history",
+    tag = "audit",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`")),
+    responses(
+        (status = 200, description = "Every event of the incident", body = Page<AuditEvent>),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_incident_history(
     State(state): State<AppState>,
     _admin: AdminSession,
     PathId(key): PathId<IncidentKey>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
     let incident_id = read::incident_id(state.db(), key).await?;
 
     let recorded = state
@@ -82,16 +157,38 @@ pub(crate) async fn show_incident_history(
     }
 
     let items: Vec<AuditEvent> = recorded.into_iter().map(AuditEvent::from).collect();
-    Ok(Json(json!({"items": items, "next_cursor": null})))
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// The global feed after a position, in the store's gap-safe order:
 /// `{"items": [audit event], "next_cursor": <position to pass as after> | null}`.
+#[utoipa::path(
+    get,
+    path = "/api/audit/events",
+    tag = "audit",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "A page of the ledger in global order", body = AuditPage),
+        (
+            status = 400,
+            description = "`invalid_query`: the query string has the wrong shape, or no event \
+                has the position `after`",
+            body = ErrorEnvelope
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn list_audit_events(
     State(state): State<AppState>,
     _admin: AdminSession,
     query: Result<Query<FeedQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditPage>, ApiError> {
     let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let after = match query.after {
@@ -108,17 +205,36 @@ pub(crate) async fn list_audit_events(
         .then(|| recorded.last().map(|event| event.position))
         .flatten();
     let items: Vec<AuditEvent> = recorded.into_iter().map(AuditEvent::from).collect();
-    Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
+    Ok(Json(AuditPage { items, next_cursor }))
 }
 
 /// Who could see the incident at `at`, and why:
 /// `{"incident_id", "at", "customers": [{"customer_id", "reason"}]}`.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/access",
+    tag = "audit",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`"), AccessQuery),
+    responses(
+        (status = 200, description = "Who could see the incident then", body = IncidentAccess),
+        (
+            status = 400,
+            description = "`invalid_query`: no `at`, or one that is not RFC 3339",
+            body = ErrorEnvelope
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_incident_access(
     State(state): State<AppState>,
     _admin: AdminSession,
     PathId(key): PathId<IncidentKey>,
     query: Result<Query<AccessQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IncidentAccess>, ApiError> {
     let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
     let at = parse_at(&query.at)?;
     let incident_id = read::incident_id(state.db(), key).await?;
@@ -129,29 +245,49 @@ pub(crate) async fn show_incident_access(
 
     let ledger = fold_until(state.store(), at).await?;
 
-    let customers: Vec<Value> = ledger
+    let customers = ledger
         .who_can_see(incident_id)
         .into_iter()
-        .map(|(customer_id, reason)| {
-            json!({"customer_id": customer_id.to_string(), "reason": reason.as_str()})
+        .map(|(customer_id, reason)| CustomerAccess {
+            customer_id: customer_id.to_string(),
+            reason: reason.as_str(),
         })
         .collect();
-    Ok(Json(json!({
-        "incident_id": incident_id.to_string(),
-        "at": timestamp(at),
-        "customers": customers,
-    })))
+    Ok(Json(IncidentAccess {
+        incident_id: incident_id.to_string(),
+        at: timestamp(at),
+        customers,
+    }))
 }
 
 /// Which incidents the customer could see at `at`, and why:
 /// `{"customer_id", "at", "incidents": [{"incident_id", "reference", "reason"}]}`, ordered by
 /// incident id. A customer not yet registered at `at` could see nothing: an empty list.
+#[utoipa::path(
+    get,
+    path = "/api/customers/{id}/access",
+    tag = "audit",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(("id" = String, Path, description = "The customer's id"), AccessQuery),
+    responses(
+        (status = 200, description = "What the customer could see then", body = CustomerVisibility),
+        (
+            status = 400,
+            description = "`invalid_query`: no `at`, or one that is not RFC 3339",
+            body = ErrorEnvelope
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_customer_access(
     State(state): State<AppState>,
     _admin: AdminSession,
     PathId(customer_id): PathId<CustomerId>,
     query: Result<Query<AccessQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerVisibility>, ApiError> {
     let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
     let at = parse_at(&query.at)?;
     let stream = StreamName::customer(customer_id);
@@ -161,24 +297,24 @@ pub(crate) async fn show_customer_access(
 
     let ledger = fold_until(state.store(), at).await?;
 
-    let incidents: Vec<Value> = ledger
+    let incidents = ledger
         .visible_incidents(customer_id)
         .into_iter()
         .filter_map(|incident_id| {
             let reason = ledger.can_see(customer_id, incident_id)?;
             let incident = ledger.incident(incident_id)?;
-            Some(json!({
-                "incident_id": incident_id.to_string(),
-                "reference": incident.reference.to_string(),
-                "reason": reason.as_str(),
-            }))
+            Some(IncidentSeen {
+                incident_id: incident_id.to_string(),
+                reference: incident.reference.to_string(),
+                reason: reason.as_str(),
+            })
         })
         .collect();
-    Ok(Json(json!({
-        "customer_id": customer_id.to_string(),
-        "at": timestamp(at),
-        "incidents": incidents,
-    })))
+    Ok(Json(CustomerVisibility {
+        customer_id: customer_id.to_string(),
+        at: timestamp(at),
+        incidents,
+    }))
 }
 
 /// `at` as an RFC 3339 time, or 400 `invalid_query`.
@@ -288,6 +424,8 @@ fn invalid_query(message: String) -> ApiError {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -14,22 +14,30 @@ use ledgerdesk_domain::value::{Email, Name, PasswordHash};
 use ledgerdesk_domain::{CompanyId, CustomerId, ServiceId, StreamName};
 use ledgerdesk_store::{AnyStore, ExpectedVersion};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::json::{Body, PathId, present};
+use crate::openapi::{self, ErrorEnvelope};
 use crate::read::{self, CustomerView};
 use crate::session::{self, AdminSession};
 use crate::staff::{require_services, writer};
 use crate::write::{decide_all, load, retry_on_conflict};
 use crate::{AppState, password};
 
+/// The rules a customer's registration or change can break (422).
+const CUSTOMER_RULES: &str = "`invalid_value` (a blank name, a bad email), `weak_password`, \
+     `unknown_service`, `unknown_company`, `service_not_in_company`, `customer_has_no_company`, \
+     `no_portal_access`, `welcome_email_unavailable`";
+
 /// The body of `POST /api/customers`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewCustomer {
     name: String,
     email: String,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     company_id: Option<CompanyId>,
     #[serde(default)]
     portal_access: bool,
@@ -39,31 +47,61 @@ pub(crate) struct NewCustomer {
     company_admin: bool,
     #[serde(default)]
     see_company_incidents: bool,
+    /// Service ids, within the company's services.
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     services: BTreeSet<ServiceId>,
+    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
     #[serde(default)]
     send_welcome_email: bool,
 }
 
 /// The body of `PATCH /api/customers/{id}`: every field optional; `"company_id": null` moves
 /// the customer to no company.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CustomerChanges {
     name: Option<String>,
     email: Option<String>,
+    /// The company to move to; `null` moves the customer to no company.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid)]
     company_id: Option<Option<CompanyId>>,
     portal_access: Option<bool>,
     password: Option<String>,
     company_admin: Option<bool>,
     see_company_incidents: Option<bool>,
+    /// Service ids: the customer's services become exactly these.
+    #[schema(value_type = Option<Vec<String>>)]
     services: Option<BTreeSet<ServiceId>>,
+    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
     #[serde(default)]
     send_welcome_email: bool,
 }
 
 /// Registers a customer: 201 with the customer.
+#[utoipa::path(
+    post,
+    path = "/api/customers",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    request_body = NewCustomer,
+    responses(
+        (status = 201, description = "The new customer", body = CustomerView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (
+            status = 409,
+            description = "`email_taken`: another customer has the email; `version_conflict`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (status = 422, description = CUSTOMER_RULES, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn register_customer(
     State(state): State<AppState>,
     AdminSession(admin): AdminSession,
@@ -103,6 +141,30 @@ pub(crate) async fn register_customer(
 }
 
 /// Changes any of a customer's fields in one append: 200 with the customer.
+#[utoipa::path(
+    patch,
+    path = "/api/customers/{id}",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(("id" = String, Path, format = Uuid, description = "The customer's id")),
+    request_body = CustomerChanges,
+    responses(
+        (status = 200, description = "The changed customer", body = CustomerView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (
+            status = 409,
+            description = "`email_taken`: another customer has the email; `version_conflict`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (status = 422, description = CUSTOMER_RULES, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn change_customer(
     State(state): State<AppState>,
     AdminSession(admin): AdminSession,

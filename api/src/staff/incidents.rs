@@ -16,7 +16,7 @@ use ledgerdesk_domain::{
 };
 use ledgerdesk_store::{AnyStore, ExpectedVersion};
 use serde::Deserialize;
-use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -25,23 +25,28 @@ use crate::incidents::{
     its_customer_can_see, service_facts, user_facts,
 };
 use crate::json::{Body, PathId, present};
+use crate::openapi::{self, ErrorEnvelope, Page};
 use crate::read::incidents::{self as read, Audience, CommentView, IncidentView};
 use crate::session::StaffSession;
 use crate::staff::writer;
 
 /// The body of `POST /api/incidents`; `show_in_portal` defaults to true.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewIncident {
     title: String,
     #[serde(default)]
     description: String,
+    /// The internal incident type, e.g. `bug`.
     #[serde(rename = "type")]
     incident_type: String,
+    #[schema(value_type = String, format = Uuid)]
     service_id: ServiceId,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     customer_id: Option<CustomerId>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     assignee_id: Option<UserId>,
     #[serde(default = "shown")]
     show_in_portal: bool,
@@ -49,26 +54,33 @@ pub(crate) struct NewIncident {
 
 /// The body of `PATCH /api/incidents/{id}`: every field optional; `null` for `customer_id` or
 /// `assignee_id` removes the customer or the assignee.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IncidentChanges {
     title: Option<String>,
     description: Option<String>,
     #[serde(rename = "type")]
     incident_type: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
     service_id: Option<ServiceId>,
+    /// `null` removes the customer.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid)]
     customer_id: Option<Option<CustomerId>>,
+    /// `null` removes the assignee.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid)]
     assignee_id: Option<Option<UserId>>,
+    /// `open`, `in_progress`, `resolved` or `closed`.
     status: Option<String>,
     show_in_portal: Option<bool>,
+    /// Mail the customer (public content only); they must be able to see the incident.
     #[serde(default)]
     notify_customer: bool,
 }
 
 /// The body of `POST /api/incidents/{id}/comments`; comments are internal unless `public`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewComment {
     body: String,
@@ -79,6 +91,28 @@ pub(crate) struct NewComment {
 }
 
 /// Logs an incident for any customer (or none) on any active service: 201 with the incident.
+#[utoipa::path(
+    post,
+    path = "/api/incidents",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    request_body = NewIncident,
+    responses(
+        (status = 201, description = "The new incident", body = IncidentView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 409, description = openapi::VERSION_CONFLICT, body = ErrorEnvelope),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`invalid_value`, `unknown_service`, `unknown_customer`, \
+                `unknown_user`, `service_retired`, `user_deactivated`",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn log_incident(
     State(state): State<AppState>,
     staff: StaffSession,
@@ -99,11 +133,24 @@ pub(crate) async fn log_incident(
 }
 
 /// Lists incidents, newest first: `{"items", "next_cursor"}`; `status` filters.
+#[utoipa::path(
+    get,
+    path = "/api/incidents",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of incidents", body = Page<IncidentView>),
+        (status = 400, description = openapi::BAD_QUERY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn list_incidents(
     State(state): State<AppState>,
     _staff: StaffSession,
     query: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page<IncidentView>>, ApiError> {
     let page = PageRequest::parse(query)?;
 
     let items = read::incidents_page(state.db(), Audience::Staff, &page).await?;
@@ -111,6 +158,19 @@ pub(crate) async fn list_incidents(
 }
 
 /// One incident by id or reference, with every comment.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`")),
+    responses(
+        (status = 200, description = "The incident", body = IncidentView),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_incident(
     State(state): State<AppState>,
     _staff: StaffSession,
@@ -123,6 +183,49 @@ pub(crate) async fn show_incident(
 
 /// Changes any of an incident's fields in one append, optionally guarded by `If-Match`, and
 /// optionally asks to notify its customer: 200 with the incident.
+#[utoipa::path(
+    patch,
+    path = "/api/incidents/{id}",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(
+        ("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`"),
+        (
+            "If-Match" = Option<String>,
+            Header,
+            description = "The incident's `version` as read, quoted: `\"3\"`; another \
+                version answers 409 at once"
+        ),
+    ),
+    request_body = IncidentChanges,
+    responses(
+        (status = 200, description = "The changed incident", body = IncidentView),
+        (
+            status = 400,
+            description = "`malformed_json`, `invalid_body`, `expected_json` (the body is not \
+                the documented JSON), `invalid_if_match`",
+            body = ErrorEnvelope
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (
+            status = 409,
+            description = "`version_conflict` (`If-Match` names another version, or the \
+                incident kept changing), `incident_closed`, `invalid_status_transition`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`invalid_value`, `unknown_service`, `unknown_customer`, \
+                `unknown_user`, `service_retired`, `user_deactivated`, \
+                `customer_cannot_see_incident`, `notify_separately`",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn change_incident(
     State(state): State<AppState>,
     staff: StaffSession,
@@ -153,6 +256,34 @@ pub(crate) async fn change_incident(
 }
 
 /// Adds a public or internal comment, optionally notifying the customer: 201 with the comment.
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/comments",
+    tag = "staff",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    params(("id" = String, Path, description = "The incident's id or its reference, `INC-<n>`")),
+    request_body = NewComment,
+    responses(
+        (status = 201, description = "The new comment", body = CommentView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 404, description = openapi::NOT_FOUND, body = ErrorEnvelope),
+        (
+            status = 409,
+            description = "`incident_closed`, `version_conflict`",
+            body = ErrorEnvelope
+        ),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`invalid_value` (a blank body), `customer_cannot_see_incident`, \
+                `internal_comment_never_notifies`",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn comment_on_incident(
     State(state): State<AppState>,
     staff: StaffSession,

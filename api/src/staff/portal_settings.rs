@@ -14,29 +14,39 @@ use ledgerdesk_domain::portal_settings::{
 use ledgerdesk_domain::value::{Colour, IncidentType, LogoUrl, Name, PortalTypeName};
 use ledgerdesk_domain::{Aggregate as _, StreamName, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::incidents::user_facts;
 use crate::json::Body;
+use crate::openapi::{self, ErrorEnvelope};
 use crate::session::AdminSession;
 use crate::staff::writer;
 use crate::write::{decide_all, load, retry_on_conflict};
 
 /// The portal settings as the API shows and takes them (DESIGN §6).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PortalSettings)]
 pub(crate) struct SettingsView {
+    /// The portal's name; `null` clears it.
     name: Option<String>,
+    /// e.g. `#1f6feb`; `null` clears it.
     background_colour: Option<String>,
+    /// `null` clears it.
     logo_url: Option<String>,
+    /// The staff user mailed when an incident has no assignee; `null` clears it.
+    #[schema(value_type = Option<String>, format = Uuid)]
     default_assignee_id: Option<UserId>,
+    /// On `PUT`, every listed type is mapped; types not listed stay as they are.
     portal_types: Vec<PortalTypeView>,
 }
 
 /// One portal type: its machine name, what customers read, the internal type, whether offered.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PortalType)]
 pub(crate) struct PortalTypeView {
     name: String,
     label: String,
@@ -45,6 +55,18 @@ pub(crate) struct PortalTypeView {
 }
 
 /// The current portal settings.
+#[utoipa::path(
+    get,
+    path = "/api/portal-settings",
+    tag = "portal settings",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "The portal settings", body = SettingsView),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn show_portal_settings(
     State(state): State<AppState>,
     _admin: AdminSession,
@@ -55,6 +77,29 @@ pub(crate) async fn show_portal_settings(
 
 /// Sets the appearance and default assignee, and maps every listed portal type; types not
 /// listed stay as they are (a type is never deleted: disable it). 200 with the settings.
+#[utoipa::path(
+    put,
+    path = "/api/portal-settings",
+    tag = "portal settings",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    request_body = SettingsView,
+    responses(
+        (status = 200, description = "The new portal settings", body = SettingsView),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 403, description = openapi::NOT_ADMIN, body = ErrorEnvelope),
+        (status = 409, description = openapi::VERSION_CONFLICT, body = ErrorEnvelope),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (
+            status = 422,
+            description = "`invalid_value`, `duplicate_portal_type`, `unknown_user`, \
+                `user_deactivated` (the default assignee)",
+            body = ErrorEnvelope
+        ),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+        (status = 503, description = openapi::NOT_CAUGHT_UP, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn set_portal_settings(
     State(state): State<AppState>,
     AdminSession(admin): AdminSession,

@@ -6,10 +6,32 @@ use axum::response::Response;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::json::{Body, ClientIp};
+use crate::openapi::{self, ErrorEnvelope};
 use crate::session::{PresentedToken, PrincipalKind};
-use crate::sign_in::{self, SignInBody};
+use crate::sign_in::{self, SessionToken, SignInBody};
 
 /// Signs a staff user in.
+#[utoipa::path(
+    post,
+    path = "/api/session",
+    operation_id = "sign_in_staff",
+    tag = "sign-in",
+    request_body = SignInBody,
+    responses(
+        (
+            status = 201,
+            description = "Signed in; the answer also sets the HttpOnly session cookie \
+                `ledgerdesk_staff_session`",
+            body = SessionToken,
+            headers(("set-cookie" = String, description = "The session cookie"))
+        ),
+        (status = 400, description = openapi::BAD_BODY, body = ErrorEnvelope),
+        (status = 401, description = openapi::INVALID_CREDENTIALS, body = ErrorEnvelope),
+        (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
+        (status = 429, description = openapi::TOO_MANY_ATTEMPTS, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     client: ClientIp,
@@ -19,6 +41,22 @@ pub(crate) async fn sign_in(
 }
 
 /// Signs the presented staff session out.
+#[utoipa::path(
+    delete,
+    path = "/api/session",
+    operation_id = "sign_out_staff",
+    tag = "sign-in",
+    security(("bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (
+            status = 204,
+            description = "Signed out; the answer clears the cookie",
+            headers(("set-cookie" = String, description = "The cleared session cookie"))
+        ),
+        (status = 401, description = openapi::NOT_SIGNED_IN, body = ErrorEnvelope),
+        (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
+    )
+)]
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
     token: PresentedToken,
