@@ -83,6 +83,16 @@ impl FromStr for IncidentKey {
 }
 
 impl PageRequest {
+    /// The first page at the default size, unfiltered: what a request without a query asks.
+    pub(crate) fn first_page() -> Self {
+        Self {
+            limit: DEFAULT_LIMIT,
+            before: i64::MAX,
+            status: None,
+            search: None,
+        }
+    }
+
     /// Checks the query: 400 `invalid_query` for a bad shape, cursor or status.
     pub(crate) fn parse(query: Result<Query<PageQuery>, QueryRejection>) -> Result<Self, ApiError> {
         let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
@@ -283,4 +293,27 @@ pub(crate) async fn user_facts(store: &AnyStore, user_id: UserId) -> Result<User
 
 fn unknown(code: &'static str, what: &str, id: impl std::fmt::Display) -> ApiError {
     ApiError::rule(code, format!("{what} {id} does not exist"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_request_without_a_query_asks_for_the_first_page() {
+        let empty = PageQuery {
+            limit: None,
+            cursor: None,
+            status: None,
+        };
+
+        let parsed = PageRequest::parse(Ok(Query(empty))).expect("an empty query is valid");
+
+        let first = PageRequest::first_page();
+        assert_eq!(
+            (parsed.limit, parsed.before, parsed.status),
+            (first.limit, first.before, first.status),
+            "portal_incidents_page_sql describes what a request without a query runs"
+        );
+    }
 }

@@ -46,6 +46,7 @@ use utoipa_axum::routes;
 pub use crate::error::ApiError;
 use crate::openapi::ErrorEnvelope;
 use crate::rate_limit::SignInLimiter;
+pub use crate::read::incidents::portal_incidents_page_sql;
 
 /// How the API runs; built once by the binary from flags and environment variables.
 #[derive(Clone, Debug)]
