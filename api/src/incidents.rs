@@ -301,18 +301,14 @@ mod tests {
 
     #[test]
     fn a_list_request_without_a_query_asks_for_the_first_page() {
-        let empty = PageQuery {
-            limit: None,
-            cursor: None,
-            status: None,
-        };
+        let empty = PageQuery::default();
 
         let parsed = PageRequest::parse(Ok(Query(empty))).expect("an empty query is valid");
 
         let first = PageRequest::first_page();
         assert_eq!(
-            (parsed.limit, parsed.before, parsed.status),
-            (first.limit, first.before, first.status),
+            (parsed.limit, parsed.before, parsed.status, parsed.search),
+            (first.limit, first.before, first.status, first.search),
             "portal_incidents_page_sql describes what a request without a query runs"
         );
     }
