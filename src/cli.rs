@@ -1,6 +1,7 @@
 //! The command line: every flag also reads an environment variable (`LEDGERDESK_...`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -48,6 +49,12 @@ pub enum Command {
     /// Load the customer portal blog's example (services A-H, companies A-C, customers A-H,
     /// a demo admin and agent, a few incidents each) and print every demo account's password.
     Demo(DatabaseArgs),
+    /// Import incident history from another tool.
+    Import {
+        /// The source's format.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Review the ledger's history.
     Audit {
         /// What to check.
@@ -69,6 +76,30 @@ pub enum ProjectionsCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+}
+
+/// Import formats.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A CSV export (plain or `.gz`) whose columns a TOML mapping describes (docs/IMPORT.md);
+    /// importing the same file again adds nothing, and an interrupted import resumes.
+    Csv(ImportCsvArgs),
+}
+
+/// What `import csv` takes.
+#[derive(Clone, Debug, Args)]
+pub struct ImportCsvArgs {
+    /// The mapping: which columns hold what, and how the source's statuses map to ours.
+    #[arg(long)]
+    pub mapping: PathBuf,
+    /// Skip an incident with a bad row (and report it) instead of stopping there.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// The file: `.csv`, or `.csv.gz` for a gzip-compressed one.
+    pub file: PathBuf,
+    /// Where the ledger lives.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Audit subcommands.

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod import;
 pub mod migrate;
 pub mod projections;
 pub mod serve;

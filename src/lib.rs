@@ -9,7 +9,7 @@ pub mod telemetry;
 
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, ProjectionsCommand, UsersCommand};
+use crate::cli::{AuditCommand, Cli, Command, ImportCommand, ProjectionsCommand, UsersCommand};
 
 /// Runs one parsed command line.
 ///
@@ -29,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Projections {
             command: ProjectionsCommand::Rebuild { name, database },
         } => command::projections::rebuild(&database, name.as_deref()).await,
+        Command::Import {
+            command: ImportCommand::Csv(args),
+        } => command::import::csv(&args).await,
         Command::Audit {
             command: AuditCommand::Verify(database),
         } => command::audit::verify(&database).await,

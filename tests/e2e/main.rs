@@ -14,6 +14,7 @@ mod browser;
 mod company_admin;
 mod demo;
 mod harness;
+mod import;
 mod incidents;
 mod metrics;
 mod migrate;
