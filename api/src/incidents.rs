@@ -29,6 +29,8 @@ use crate::write::{Writer, decide_all, load, retry_on_conflict};
 /// The default and the largest page size of lists (DESIGN §6).
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
+/// The longest search text a list takes.
+const MAX_SEARCH_CHARS: usize = 200;
 
 /// An incident named in a path: its id, or its reference `INC-<n>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,25 +39,30 @@ pub(crate) enum IncidentKey {
     Reference(IncidentReference),
 }
 
-/// `?limit=&cursor=&status=`; the cursor is opaque to clients.
-#[derive(Debug, Deserialize, IntoParams)]
+/// `?limit=&cursor=&status=&q=`; the cursor is opaque to clients.
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
     /// How many incidents, 1 to 500 (default 50).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// The previous page's `next_cursor`.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Only incidents with this status: `open`, `in_progress`, `resolved` or `closed`.
-    status: Option<String>,
+    pub(crate) status: Option<String>,
+    /// Only incidents whose title or description holds this text, ignoring case (at most 200
+    /// characters).
+    pub(crate) q: Option<String>,
 }
 
-/// A checked page request: at most `limit` incidents with references below `before`.
+/// A checked page request: at most `limit` incidents with references below `before`, of
+/// `status` when given, whose title or description holds `search` when given.
 #[derive(Debug)]
 pub(crate) struct PageRequest {
     pub(crate) limit: i64,
     pub(crate) before: i64,
     pub(crate) status: Option<IncidentStatus>,
+    pub(crate) search: Option<String>,
 }
 
 /// The version a client read, from `If-Match: "<version>"`; absent when the header is.
@@ -82,16 +89,19 @@ impl PageRequest {
             limit: DEFAULT_LIMIT,
             before: i64::MAX,
             status: None,
+            search: None,
         }
     }
 
     /// Checks the query: 400 `invalid_query` for a bad shape, cursor or status.
     pub(crate) fn parse(query: Result<Query<PageQuery>, QueryRejection>) -> Result<Self, ApiError> {
-        let invalid = |message: String| ApiError::BadRequest {
-            code: "invalid_query",
-            message,
-        };
-        let Query(query) = query.map_err(|rejection| invalid(rejection.body_text()))?;
+        let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
+        Self::from_query(query)
+    }
+
+    /// Checks a query already split into its fields, as [`PageRequest::parse`] does.
+    pub(crate) fn from_query(query: PageQuery) -> Result<Self, ApiError> {
+        let invalid = invalid_query;
         let before = match &query.cursor {
             Some(cursor) => cursor
                 .parse::<i64>()
@@ -106,16 +116,40 @@ impl PageRequest {
             .map(IncidentStatus::parse)
             .transpose()
             .map_err(|err| invalid(err.to_string()))?;
+        let search = query
+            .q
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty());
+        if search
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS)
+        {
+            return Err(invalid(format!(
+                "the search text is longer than {MAX_SEARCH_CHARS} characters"
+            )));
+        }
 
         Ok(Self {
             limit: query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
             before,
             status,
+            search,
         })
     }
 
     /// `{"items", "next_cursor"}` from a page fetched with one item more than the limit.
-    pub(crate) fn answer<T>(&self, mut items: Vec<T>, number: impl Fn(&T) -> i64) -> Page<T> {
+    pub(crate) fn answer<T>(&self, items: Vec<T>, number: impl Fn(&T) -> i64) -> Page<T> {
+        let (items, next_cursor) = self.split(items, number);
+        Page { items, next_cursor }
+    }
+
+    /// The page's items and the cursor of the next page (`None` on the last), from a page
+    /// fetched with one item more than the limit.
+    pub(crate) fn split<T>(
+        &self,
+        mut items: Vec<T>,
+        number: impl Fn(&T) -> i64,
+    ) -> (Vec<T>, Option<String>) {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         let next_cursor = if items.len() > limit {
             items.truncate(limit);
@@ -123,7 +157,14 @@ impl PageRequest {
         } else {
             None
         };
-        Page { items, next_cursor }
+        (items, next_cursor)
+    }
+}
+
+fn invalid_query(message: String) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_query",
+        message,
     }
 }
 
@@ -260,18 +301,14 @@ mod tests {
 
     #[test]
     fn a_list_request_without_a_query_asks_for_the_first_page() {
-        let empty = PageQuery {
-            limit: None,
-            cursor: None,
-            status: None,
-        };
+        let empty = PageQuery::default();
 
         let parsed = PageRequest::parse(Ok(Query(empty))).expect("an empty query is valid");
 
         let first = PageRequest::first_page();
         assert_eq!(
-            (parsed.limit, parsed.before, parsed.status),
-            (first.limit, first.before, first.status),
+            (parsed.limit, parsed.before, parsed.status, parsed.search),
+            (first.limit, first.before, first.status, first.search),
             "portal_incidents_page_sql describes what a request without a query runs"
         );
     }

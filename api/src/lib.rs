@@ -1,5 +1,6 @@
 //! Ledgerdesk's HTTP API: the staff API (`/api`), the portal API (`/portal/api`) and sign-in,
-//! over the pure domain, the event store and the portal read model.
+//! over the pure domain, the event store and the portal read model, and the portal's HTML pages
+//! (`/portal`, `pages`) over the same read and write paths.
 //!
 //! Every route is registered in `routes` together with its OpenAPI documentation, which
 //! `GET /api/openapi.json` serves (`openapi`, ADR 11).
@@ -13,6 +14,7 @@ mod incidents;
 mod json;
 mod metrics;
 mod openapi;
+mod pages;
 pub mod password;
 mod portal;
 pub mod rate_limit;
@@ -146,6 +148,8 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config().body_limit;
     let (router, _) = routes().split_for_parts();
     router
+        // The portal pages are HTML, not part of the documented API.
+        .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

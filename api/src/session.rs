@@ -93,12 +93,7 @@ pub async fn start(
     kind: PrincipalKind,
     principal_id: &str,
 ) -> Result<String, ApiError> {
-    let mut bytes = [0_u8; 32];
-    argon2::password_hash::rand_core::RngCore::fill_bytes(
-        &mut argon2::password_hash::rand_core::OsRng,
-        &mut bytes,
-    );
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = random_token();
     let now = Utc::now();
     let expires = now + state.config().session_ttl;
 
@@ -273,6 +268,16 @@ impl FromRequestParts<AppState> for CustomerSession {
     }
 }
 
+/// 32 random bytes from the operating system, base64url: a session token or a form token.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0_u8; 32];
+    argon2::password_hash::rand_core::RngCore::fill_bytes(
+        &mut argon2::password_hash::rand_core::OsRng,
+        &mut bytes,
+    );
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// SHA-256 of a token, hex: what the session table keys on.
 #[must_use]
 pub fn token_hash(token: &str) -> String {
@@ -285,9 +290,16 @@ pub(crate) fn timestamp(at: chrono::DateTime<Utc>) -> String {
 }
 
 /// The bearer token, else the cookie of `kind`.
-fn presented_token(parts: &Parts, kind: PrincipalKind) -> Option<String> {
-    let bearer = parts
-        .headers
+pub(crate) fn presented_token(parts: &Parts, kind: PrincipalKind) -> Option<String> {
+    presented_token_of(&parts.headers, kind)
+}
+
+/// The bearer token, else the cookie of `kind`, from request headers.
+pub(crate) fn presented_token_of(
+    headers: &axum::http::HeaderMap,
+    kind: PrincipalKind,
+) -> Option<String> {
+    let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
@@ -297,8 +309,7 @@ fn presented_token(parts: &Parts, kind: PrincipalKind) -> Option<String> {
         return Some(token.to_owned());
     }
     let prefix = format!("{}=", kind.cookie_name());
-    parts
-        .headers
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())

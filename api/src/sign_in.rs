@@ -35,16 +35,36 @@ pub(crate) struct SessionToken {
 pub(crate) async fn sign_in(
     state: &AppState,
     kind: PrincipalKind,
-    ClientIp(client): ClientIp,
+    client: ClientIp,
     body: SignInBody,
 ) -> Result<Response, ApiError> {
+    let token = start_session(state, kind, client, &body.email, body.password).await?;
+
+    let cookie = session_cookie(state, kind, &token);
+    Ok((
+        StatusCode::CREATED,
+        [(SET_COOKIE, cookie)],
+        Json(SessionToken { token }),
+    )
+        .into_response())
+}
+
+/// Checks the credentials of `kind` (rate limited per email and client) and starts a session:
+/// the token. Shared by the API and the portal pages.
+pub(crate) async fn start_session(
+    state: &AppState,
+    kind: PrincipalKind,
+    ClientIp(client): ClientIp,
+    email: &str,
+    password: String,
+) -> Result<String, ApiError> {
     let limiter = state.sign_in_limiter();
-    let email_key = body.email.trim().to_lowercase();
+    let email_key = email.trim().to_lowercase();
     if !limiter.allows(&email_key, client, Instant::now()) {
         return Err(ApiError::TooManyAttempts);
     }
 
-    let account = match Email::parse(&body.email) {
+    let account = match Email::parse(email) {
         Ok(email) => match kind {
             PrincipalKind::Staff => read::staff_credentials(state.db(), email.as_str()).await?,
             PrincipalKind::Customer => {
@@ -55,7 +75,7 @@ pub(crate) async fn sign_in(
     };
     let account = account.filter(|account| account.may_sign_in);
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let matches = password::verify_blocking(body.password, stored).await?;
+    let matches = password::verify_blocking(password, stored).await?;
     let Some(account) = account.filter(|_| matches) else {
         limiter.record_failure(&email_key, client, Instant::now());
         return Err(ApiError::Unauthenticated {
@@ -65,15 +85,14 @@ pub(crate) async fn sign_in(
     };
 
     let token = session::start(state, kind, &account.id).await?;
-    let max_age = state.config().session_ttl.num_seconds();
-    let cookie = session::cookie(kind, Some(&token), state.config().secure_cookies(), max_age);
     tracing::info!(principal.kind = ?kind, "signed in");
-    Ok((
-        StatusCode::CREATED,
-        [(SET_COOKIE, cookie)],
-        Json(SessionToken { token }),
-    )
-        .into_response())
+    Ok(token)
+}
+
+/// The `Set-Cookie` value carrying a new session's token.
+pub(crate) fn session_cookie(state: &AppState, kind: PrincipalKind, token: &str) -> String {
+    let max_age = state.config().session_ttl.num_seconds();
+    session::cookie(kind, Some(token), state.config().secure_cookies(), max_age)
 }
 
 /// Revokes the presented session of `kind` and clears the cookie: 204.

@@ -1,5 +1,6 @@
 //! `ledgerdesk demo` on both backends: the blog's example loads once, a server started afterwards
-//! serves it at once, and each of customers A-H sees exactly the incidents the rule allows.
+//! serves it at once, and each of customers A-H sees exactly the incidents the rule allows; the
+//! incident lists' text search (`q`) on the demo's incidents.
 //!
 //! What each customer should see is derived here from the demo's data (`ledgerdesk::command::
 //! demo::data`) with the rule of DESIGN §3.1 written out again, and pinned against the blog's
@@ -242,4 +243,93 @@ fn assert_never_sees_other_companies(viewer: &DemoCustomer, seen: &BTreeSet<usiz
 
 fn customer(letter: &str) -> &'static DemoCustomer {
     CUSTOMERS.iter().find(|c| c.letter == letter).unwrap()
+}
+
+#[tokio::test]
+async fn incident_lists_search_titles_and_descriptions_within_what_the_reader_may_see() {
+    for database in both_backends().await {
+        let loaded = ledgerdesk(&database, &["demo"]).await;
+        assert!(loaded.status.success(), "demo: {loaded:?}");
+        let server = Server::start(&database).await;
+        let customer = CUSTOMERS.iter().find(|c| c.letter == "F").unwrap();
+        let token = server
+            .token("/portal/api/session", customer.email, customer.password)
+            .await;
+        let staff = &STAFF[0];
+        let admin = server
+            .token("/api/session", staff.email, staff.password)
+            .await;
+        let titles = |answer: &crate::serve::Answer| -> Vec<String> {
+            answer.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["title"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let portal = |query: &str| format!("/portal/api/incidents?{query}");
+
+        let vpn = server
+            .call(Method::GET, &portal("q=vpn"), Some(&token), None)
+            .await;
+        let upper = server
+            .call(Method::GET, &portal("q=VPN%20drops"), Some(&token), None)
+            .await;
+        let percent = server
+            .call(Method::GET, &portal("q=%25"), Some(&token), None)
+            .await;
+        let underscore = server
+            .call(Method::GET, &portal("q=_"), Some(&token), None)
+            .await;
+        let hidden = server
+            .call(Method::GET, &portal("q=Service%20A"), Some(&token), None)
+            .await;
+        let with_status = server
+            .call(
+                Method::GET,
+                &portal("q=service&status=resolved"),
+                Some(&token),
+                None,
+            )
+            .await;
+        let too_long = portal(&format!("q={}", "x".repeat(201)));
+        let too_long = server
+            .call(Method::GET, &too_long, Some(&token), None)
+            .await;
+        let staff_search = server
+            .call(
+                Method::GET,
+                "/api/incidents?q=password%20reset",
+                Some(&admin),
+                None,
+            )
+            .await;
+
+        assert_eq!(titles(&vpn), ["Service F VPN drops every hour"], "{vpn:?}");
+        assert_eq!(titles(&upper), titles(&vpn), "case does not matter");
+        assert!(
+            titles(&percent).is_empty(),
+            "% matches itself only: {percent:?}"
+        );
+        assert!(
+            titles(&underscore).is_empty(),
+            "_ matches itself only: {underscore:?}"
+        );
+        assert!(
+            titles(&hidden).is_empty(),
+            "no incident F cannot see: {hidden:?}"
+        );
+        assert_eq!(
+            titles(&with_status),
+            ["Service G password reset"],
+            "{with_status:?}"
+        );
+        assert_eq!(too_long.status, 400, "{too_long:?}");
+        assert_eq!(
+            titles(&staff_search),
+            ["Service G password reset"],
+            "{staff_search:?}"
+        );
+        server.stop().await;
+    }
 }

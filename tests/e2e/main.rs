@@ -10,6 +10,7 @@
 
 mod audit;
 mod audit_api;
+mod browser;
 mod company_admin;
 mod demo;
 mod harness;
@@ -19,6 +20,7 @@ mod metrics;
 mod migrate;
 mod notifier;
 mod openapi;
+mod portal_pages;
 mod portal_settings;
 mod projections;
 mod serve;

@@ -34,30 +34,30 @@ use crate::write::{decide_all, load, retry_on_conflict};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewColleague {
-    name: String,
-    email: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
     #[serde(default)]
-    portal_access: bool,
+    pub(crate) portal_access: bool,
     /// Service ids, within the company's services.
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
-    services: BTreeSet<ServiceId>,
+    pub(crate) services: BTreeSet<ServiceId>,
     /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
     #[serde(default)]
-    send_welcome_email: bool,
+    pub(crate) send_welcome_email: bool,
 }
 
 /// The body of `PATCH /portal/api/company/customers/{id}`: portal access and services only.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ColleagueChanges {
-    portal_access: Option<bool>,
+    pub(crate) portal_access: Option<bool>,
     /// Service ids, within the company's services: the colleague's services become these.
     #[schema(value_type = Option<Vec<String>>)]
-    services: Option<BTreeSet<ServiceId>>,
+    pub(crate) services: Option<BTreeSet<ServiceId>>,
     /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
     #[serde(default)]
-    send_welcome_email: bool,
+    pub(crate) send_welcome_email: bool,
 }
 
 /// The admin's colleagues, themselves included: `{"items": [customer], "next_cursor": null}`.
@@ -81,10 +81,7 @@ pub(crate) async fn list_colleagues(
     State(state): State<AppState>,
     session: CustomerSession,
 ) -> Result<Json<Page<CustomerView>>, ApiError> {
-    let admin = acting_customer(state.store(), session.customer_id).await?;
-    let company_id = administered(&admin)?;
-
-    let colleagues = read::company_customers(state.db(), company_id).await?;
+    let colleagues = colleagues_of(&state, session.customer_id).await?;
     Ok(Json(Page {
         items: colleagues,
         next_cursor: None,
@@ -123,39 +120,7 @@ pub(crate) async fn add_colleague(
     session: CustomerSession,
     Body(body): Body<NewColleague>,
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
-    let admin = acting_customer(state.store(), session.customer_id).await?;
-    let company_id = administered(&admin)?;
-    let name = Name::parse(&body.name)?;
-    let email = unique_email(&state, &body.email, None).await?;
-
-    let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
-    let welcome_email = requested_welcome(&state, body.send_welcome_email, customer_id).await?;
-    let register = RegisterCustomer {
-        customer_id,
-        name,
-        email,
-        company: company_facts(state.store(), Some(company_id)).await?,
-        portal_access: body.portal_access,
-        password_hash: None,
-        company_admin: false,
-        see_company_incidents: false,
-        services: body.services,
-        welcome_email,
-    };
-    authorise_add_colleague(&admin, &register).map_err(refusal)?;
-    let events = decide_all(
-        CustomerState::default(),
-        vec![CustomerCommand::Register(register)],
-    )?;
-    writer(&state, session)
-        .append::<CustomerState>(
-            &StreamName::customer(customer_id),
-            ExpectedVersion::NoStream,
-            &events,
-        )
-        .await?;
-
-    let customer = read::customer(state.db(), customer_id).await?;
+    let customer = add_as_company_admin(&state, session, body).await?;
     Ok((StatusCode::CREATED, Json(customer)))
 }
 
@@ -196,10 +161,86 @@ pub(crate) async fn change_colleague(
     PathId(colleague_id): PathId<CustomerId>,
     Body(body): Body<ColleagueChanges>,
 ) -> Result<Json<CustomerView>, ApiError> {
+    let customer = change_as_company_admin(&state, session, colleague_id, &body).await?;
+    Ok(Json(customer))
+}
+
+/// The company admin's company and colleagues, by name; 403 when the customer is not a
+/// company admin. Shared by the API and the pages.
+pub(crate) async fn colleagues_of(
+    state: &AppState,
+    customer_id: CustomerId,
+) -> Result<Vec<CustomerView>, ApiError> {
+    let admin = acting_customer(state.store(), customer_id).await?;
+    let company_id = administered(&admin)?;
+    read::company_customers(state.db(), company_id).await
+}
+
+/// The company the customer administers as the ledger has it now: 403 when they are not a
+/// company admin.
+pub(crate) async fn administered_company(
+    state: &AppState,
+    customer_id: CustomerId,
+) -> Result<CompanyId, ApiError> {
+    let admin = acting_customer(state.store(), customer_id).await?;
+    administered(&admin)
+}
+
+/// The write path of a company admin adding a colleague, shared by the API and the pages:
+/// answers the new customer.
+pub(crate) async fn add_as_company_admin(
+    state: &AppState,
+    session: CustomerSession,
+    body: NewColleague,
+) -> Result<CustomerView, ApiError> {
+    let admin = acting_customer(state.store(), session.customer_id).await?;
+    let company_id = administered(&admin)?;
+    let name = Name::parse(&body.name)?;
+    let email = unique_email(state, &body.email, None).await?;
+
+    let customer_id = CustomerId::from_uuid(uuid::Uuid::now_v7());
+    let welcome_email = requested_welcome(state, body.send_welcome_email, customer_id).await?;
+    let register = RegisterCustomer {
+        customer_id,
+        name,
+        email,
+        company: company_facts(state.store(), Some(company_id)).await?,
+        portal_access: body.portal_access,
+        password_hash: None,
+        company_admin: false,
+        see_company_incidents: false,
+        services: body.services,
+        welcome_email,
+    };
+    authorise_add_colleague(&admin, &register).map_err(refusal)?;
+    let events = decide_all(
+        CustomerState::default(),
+        vec![CustomerCommand::Register(register)],
+    )?;
+    writer(state, session)
+        .append::<CustomerState>(
+            &StreamName::customer(customer_id),
+            ExpectedVersion::NoStream,
+            &events,
+        )
+        .await?;
+
+    read::customer(state.db(), customer_id).await
+}
+
+/// The write path of a company admin changing a colleague's access and services, shared by
+/// the API and the pages: 404 for a customer outside the admin's company; answers the
+/// colleague.
+pub(crate) async fn change_as_company_admin(
+    state: &AppState,
+    session: CustomerSession,
+    colleague_id: CustomerId,
+    body: &ColleagueChanges,
+) -> Result<CustomerView, ApiError> {
     let stream = StreamName::customer(colleague_id);
     let acting_id = session.customer_id;
-    let welcome = requested_welcome(&state, body.send_welcome_email, colleague_id).await?;
-    let writer = writer(&state, session);
+    let welcome = requested_welcome(state, body.send_welcome_email, colleague_id).await?;
+    let writer = writer(state, session);
 
     retry_on_conflict(|| async {
         let admin = acting_customer(state.store(), acting_id).await?;
@@ -209,7 +250,7 @@ pub(crate) async fn change_colleague(
         if !company_admin::can_list_colleague(&admin, colleague) {
             return Err(ApiError::NotFound);
         }
-        let mut commands = colleague_commands(&state, &body, company_id).await?;
+        let mut commands = colleague_commands(state, body, company_id).await?;
         if let Some(welcome) = welcome.clone() {
             commands.push(CustomerCommand::RequestWelcomeEmail(welcome));
         }
@@ -226,7 +267,7 @@ pub(crate) async fn change_colleague(
     })
     .await?;
 
-    Ok(Json(read::customer(state.db(), colleague_id).await?))
+    read::customer(state.db(), colleague_id).await
 }
 
 /// Services first (checked against the company's services now), then portal access.

@@ -37,18 +37,18 @@ use crate::session::CustomerSession;
 use crate::write::load;
 
 /// The body of `POST /portal/api/incidents`: `type` is a portal type's name.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPortalIncident {
     /// An enabled portal type's name (`GET /portal/api/types`).
     #[serde(rename = "type")]
-    portal_type: String,
+    pub(crate) portal_type: String,
     /// One of the customer's effective services.
     #[schema(value_type = String, format = Uuid)]
-    service_id: ServiceId,
-    title: String,
+    pub(crate) service_id: ServiceId,
+    pub(crate) title: String,
     #[serde(default)]
-    description: String,
+    pub(crate) description: String,
 }
 
 /// The body of `POST /portal/api/incidents/{id}/comments`; a customer's comment is public.
@@ -67,9 +67,9 @@ pub(crate) struct PortalTypeOption {
     label: String,
 }
 
-/// The `Idempotency-Key` header, if the request has one.
+/// The `Idempotency-Key` header, if the request has one (the pages send a form field instead).
 #[derive(Debug)]
-pub(crate) struct IdempotencyKey(Option<String>);
+pub(crate) struct IdempotencyKey(pub(crate) Option<String>);
 
 /// The enabled portal types: `{"items": [{"name","label"}]}`.
 #[utoipa::path(
@@ -87,13 +87,10 @@ pub(crate) async fn list_portal_types(
     State(state): State<AppState>,
     _session: CustomerSession,
 ) -> Result<Json<Page<PortalTypeOption>>, ApiError> {
-    let settings =
-        load::<PortalSettingsState>(state.store(), &StreamName::portal_settings()).await?;
+    let types = enabled_portal_types(state.store()).await?;
 
-    let items = settings
-        .state
-        .settings()
-        .enabled_portal_types()
+    let items = types
+        .iter()
         .map(|portal_type| PortalTypeOption {
             name: portal_type.name.as_str().to_owned(),
             label: portal_type.label.as_str().to_owned(),
@@ -216,28 +213,8 @@ pub(crate) async fn log_my_incident(
     idempotency_key: IdempotencyKey,
     BodyWithBytes(body, bytes): BodyWithBytes<NewPortalIncident>,
 ) -> Result<(StatusCode, Json<PortalIncidentView>), ApiError> {
-    let customer_id = session.customer_id;
-    let (incident_id, idempotency) = idempotency_key.scoped(customer_id, &bytes)?;
-    let log = body.into_log(&state, customer_id, incident_id).await?;
-
-    let events = decide_log(state.db(), log).await?;
-    let stream = StreamName::incident(incident_id);
-    writer(&state, session)
-        .append_once::<IncidentState>(
-            &stream,
-            ExpectedVersion::NoStream,
-            &events,
-            idempotency.as_ref(),
-        )
-        .await?;
-
-    let incident = read::incident(
-        state.db(),
-        Audience::Customer(customer_id),
-        IncidentKey::Id(incident_id),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(incident.into_portal())))
+    let incident = log_as_customer(&state, session, &idempotency_key, body, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(incident)))
 }
 
 /// Adds the customer's (public) comment to an incident they can see: 201 with the comment.
@@ -274,10 +251,56 @@ pub(crate) async fn comment_on_my_incident(
     PathId(key): PathId<IncidentKey>,
     Body(body): Body<NewPortalComment>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+    let comment = comment_as_customer(&state, session, key, &body.body).await?;
+    Ok((StatusCode::CREATED, Json(comment)))
+}
+
+/// The write path of logging an incident in the portal, shared by the API and the pages:
+/// decides as the customer and answers the incident as they see it. `bytes` fingerprints the
+/// request for `idempotency_key`.
+pub(crate) async fn log_as_customer(
+    state: &AppState,
+    session: CustomerSession,
+    idempotency_key: &IdempotencyKey,
+    body: NewPortalIncident,
+    bytes: &[u8],
+) -> Result<PortalIncidentView, ApiError> {
+    let customer_id = session.customer_id;
+    let (incident_id, idempotency) = idempotency_key.scoped(customer_id, bytes)?;
+    let log = body.into_log(state, customer_id, incident_id).await?;
+
+    let events = decide_log(state.db(), log).await?;
+    let stream = StreamName::incident(incident_id);
+    writer(state, session)
+        .append_once::<IncidentState>(
+            &stream,
+            ExpectedVersion::NoStream,
+            &events,
+            idempotency.as_ref(),
+        )
+        .await?;
+
+    let incident = read::incident(
+        state.db(),
+        Audience::Customer(customer_id),
+        IncidentKey::Id(incident_id),
+    )
+    .await?;
+    Ok(incident.into_portal())
+}
+
+/// The write path of a customer's update on an incident they can see, shared by the API and
+/// the pages: 404 when they cannot see it; answers the comment as they see it.
+pub(crate) async fn comment_as_customer(
+    state: &AppState,
+    session: CustomerSession,
+    key: IncidentKey,
+    body: &str,
+) -> Result<CommentView, ApiError> {
     let audience = Audience::Customer(session.customer_id);
     let visible = read::incident(state.db(), audience, key).await?;
     let incident_id = IncidentId::parse(&visible.id).map_err(ApiError::internal)?;
-    let text = CommentBody::parse(&body.body)?;
+    let text = CommentBody::parse(body)?;
     let comment_id = CommentId::from_uuid(uuid::Uuid::now_v7());
 
     let comment = AddComment {
@@ -288,15 +311,25 @@ pub(crate) async fn comment_on_my_incident(
         notify_customer: false,
         customer_can_see: false,
     };
-    let writer = writer(&state, session);
+    let writer = writer(state, session);
     incidents::change(&writer, incident_id, IfMatch(None), |_| {
         let cmd = IncidentCommand::AddComment(comment.clone());
         async move { Ok(vec![cmd]) }
     })
     .await?;
 
-    let comment = read::comment(state.db(), audience, incident_id, &comment_id.to_string()).await?;
-    Ok((StatusCode::CREATED, Json(comment)))
+    read::comment(state.db(), audience, incident_id, &comment_id.to_string()).await
+}
+
+/// The enabled portal types, in the settings' order: what a customer may log.
+pub(crate) async fn enabled_portal_types(store: &AnyStore) -> Result<Vec<PortalType>, ApiError> {
+    let settings = load::<PortalSettingsState>(store, &StreamName::portal_settings()).await?;
+    Ok(settings
+        .state
+        .settings()
+        .enabled_portal_types()
+        .cloned()
+        .collect())
 }
 
 impl NewPortalIncident {

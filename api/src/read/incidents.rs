@@ -99,7 +99,7 @@ pub(crate) async fn incident(
     found.into_iter().next().ok_or(ApiError::NotFound)
 }
 
-/// A page of incidents, newest first; `status` filters when given.
+/// A page of incidents, newest first; `status` and `search` filter when given.
 // FIXME(#4): for a customer a page costs one `rm_incidents` lookup per incident they can see,
 // not per incident on the page (2,378 lookups, about 90 ms, for a company-wide customer in
 // `cargo bench --bench portal_load`), because the visible set carries no reference to order by.
@@ -113,6 +113,9 @@ pub(crate) async fn incidents_page(
     let mut params = vec![Param::from(page.before)];
     if let Some(status) = &page.status {
         params.push(status.as_str().into());
+    }
+    if let Some(search) = &page.search {
+        params.push(like_pattern(search).into());
     }
     select(db, audience, &page_filter(page), params).await
 }
@@ -233,12 +236,23 @@ fn select_sql(audience: Audience, filter: &str) -> String {
     )
 }
 
-/// The filter of a page: before the cursor (`$2`), in the status (`$3`) when given, newest
-/// first, one more than the limit (to tell whether there is a next page).
+/// The filter of a page: before the cursor (`$2`), in the status (`$3`) when given, holding
+/// the search text (the next parameter) when given, newest first, one more than the limit (to
+/// tell whether there is a next page).
 fn page_filter(page: &PageRequest) -> String {
     let mut filter = "and i.reference < $2".to_owned();
+    let mut next = 3;
     if page.status.is_some() {
-        filter.push_str(" and i.status = $3");
+        filter.push_str(&format!(" and i.status = ${next}"));
+        next += 1;
+    }
+    if page.search.is_some() {
+        // Case-insensitive containment on both backends; `like_pattern` escapes the text's own
+        // `%`, `_` and `\` so they match themselves.
+        filter.push_str(&format!(
+            " and (lower(i.title) like ${next} escape '\\' \
+               or lower(i.description) like ${next} escape '\\')"
+        ));
     }
     filter.push_str(&format!(
         " order by i.reference desc limit {}",
@@ -314,6 +328,19 @@ fn incident_view(row: &[Cell]) -> IncidentView {
         comments: Vec::new(),
         number,
     }
+}
+
+/// `%text%`, lowercase, with the `like` wildcards and the escape character escaped.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for character in text.to_lowercase().chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
 }
 
 fn number_of(reference: IncidentReference) -> i64 {
