@@ -10,23 +10,30 @@ use crate::schema::{TABLES, TableSet};
 
 /// The rule as a query over the read model: the customer's own visible incidents, and, for a
 /// customer with company-wide visibility, the company's shown incidents on their effective
-/// services. Selects `incident_id` and `reason` for the customer bound to `$1`.
+/// services. Selects `incident_id`, `reference` and `reason` for the customer bound to `$1`.
+///
+/// Both halves can be read newest first by index (`reference` descending within the customer,
+/// or within the company with the service checked per row), so a page ordered by `reference`
+/// with a limit stops after the page instead of reading every visible incident (issue #4).
+/// The company is therefore looked up once as a scalar, not joined: a join would make the
+/// customer row the outer side and lose the index order.
 #[must_use]
 pub fn visible_incidents_sql() -> String {
     let live = TableSet::live();
     format!(
-        "select o.incident_id, 'own_incident' as reason
+        "select o.incident_id, o.reference, 'own_incident' as reason
          from {own} o
          where o.customer_id = $1
          union all
-         select ci.incident_id, 'company_wide' as reason
-         from {customers} c
-         join {effective} es on es.customer_id = c.customer_id
-         join {company_incidents} ci on ci.company_id = c.company_id and ci.service_id = es.service_id
-         where c.customer_id = $1
-           and c.portal_access
-           and c.see_company_incidents
-           and (ci.customer_id is null or ci.customer_id <> c.customer_id)",
+         select ci.incident_id, ci.reference, 'company_wide' as reason
+         from {company_incidents} ci
+         where ci.company_id = (select c.company_id from {customers} c
+                                where c.customer_id = $1
+                                  and c.portal_access
+                                  and c.see_company_incidents)
+           and ci.service_id in (select es.service_id from {effective} es
+                                 where es.customer_id = $1)
+           and (ci.customer_id is null or ci.customer_id <> $1)",
         own = live.table("customer_own_incidents"),
         customers = live.table("customers"),
         effective = live.table("customer_effective_services"),
