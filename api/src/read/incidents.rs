@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use ledgerdesk_domain::{CustomerId, IncidentId, IncidentReference};
 use ledgerdesk_projections::db::{Cell, Param, ReadDb};
-use ledgerdesk_projections::query::visible_incidents_sql;
+use ledgerdesk_projections::query::{visible_incidents_sql, visible_page_sql};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -109,7 +109,7 @@ pub(crate) async fn incidents_page(
     if let Some(status) = &page.status {
         params.push(status.as_str().into());
     }
-    select(db, audience, &page_filter(audience, page), params).await
+    select_with(db, audience, &page_sql(audience, page), params).await
 }
 
 /// The incidents query `GET /portal/api/incidents` runs for a customer's default page (no
@@ -122,7 +122,7 @@ pub(crate) async fn incidents_page(
 pub fn portal_incidents_page_sql() -> String {
     let page = PageRequest::first_page();
     let anyone = Audience::Customer(CustomerId::from_uuid(uuid::Uuid::nil()));
-    select_sql(anyone, &page_filter(anyone, &page))
+    page_sql(anyone, &page)
 }
 
 /// The incident's id for `key`, whether or not it exists (a reference must exist).
@@ -193,14 +193,24 @@ async fn select(
     filter: &str,
     params: Vec<Param>,
 ) -> Result<Vec<IncidentView>, ApiError> {
+    select_with(db, audience, &select_sql(audience, filter), params).await
+}
+
+/// Runs `sql` (which selects [`COLUMNS`] first) with `$1` the customer's id (empty for staff)
+/// and `params` from `$2`, and adds the comments `audience` may read.
+async fn select_with(
+    db: &ReadDb,
+    audience: Audience,
+    sql: &str,
+    params: Vec<Param>,
+) -> Result<Vec<IncidentView>, ApiError> {
     let viewer = match audience {
         Audience::Staff => String::new(),
         Audience::Customer(customer_id) => customer_id.to_string(),
     };
-    let sql = select_sql(audience, filter);
     let mut all = vec![Param::from(viewer)];
     all.extend(params);
-    let rows = db.fetch_all(&sql, &all).await?;
+    let rows = db.fetch_all(sql, &all).await?;
 
     let mut incidents: Vec<IncidentView> = rows.iter().map(|row| incident_view(row)).collect();
     let public_only = matches!(audience, Audience::Customer(_));
@@ -212,41 +222,45 @@ async fn select(
 }
 
 /// The text of [`select`]'s query: `$1` is the customer's id (empty for staff).
-///
-/// For a customer the visible set (`v`) drives the join, so that a page ordered by its
-/// `v.reference` is read newest first by index and stops at the page's end.
 fn select_sql(audience: Audience, filter: &str) -> String {
-    let incidents = table("incidents");
-    let from = match audience {
-        Audience::Staff => format!("{incidents} i where $1 = ''"),
+    let visible = match audience {
+        Audience::Staff => "$1 = ''".to_owned(),
         Audience::Customer(_) => format!(
-            "({}) v join {incidents} i on i.incident_id = v.incident_id where true",
+            "i.incident_id in (select incident_id from ({}) visible)",
             visible_incidents_sql()
         ),
     };
     format!(
         "select {COLUMNS}
-         from {from} {filter}"
+         from {incidents} i
+         where {visible} {filter}",
+        incidents = table("incidents"),
     )
 }
 
-/// The filter of a page: before the cursor (`$2`), in the status (`$3`) when given, newest
-/// first, one more than the limit (to tell whether there is a next page). A customer's page
-/// orders by the visible set's copy of the reference (see [`select_sql`]).
-fn page_filter(audience: Audience, page: &PageRequest) -> String {
-    let reference = match audience {
-        Audience::Staff => "i.reference",
-        Audience::Customer(_) => "v.reference",
+/// The query of a page: before the cursor (`$2`), in the status (`$3`) when given, newest
+/// first, one more than the limit (to tell whether there is a next page). A customer's page is
+/// read newest first by index through `visible_page_sql`, so it costs the page, not everything
+/// the customer can see.
+fn page_sql(audience: Audience, page: &PageRequest) -> String {
+    let status = if page.status.is_some() {
+        " and i.status = $3"
+    } else {
+        ""
     };
-    let mut filter = format!("and {reference} < $2");
-    if page.status.is_some() {
-        filter.push_str(" and i.status = $3");
+    let limit = page.limit + 1;
+    match audience {
+        Audience::Staff => select_sql(
+            audience,
+            &format!("and i.reference < $2{status} order by i.reference desc limit {limit}"),
+        ),
+        Audience::Customer(_) => visible_page_sql(
+            COLUMNS,
+            &format!("join {} i on i.incident_id = v.incident_id", table("incidents")),
+            &format!("and v.reference < $2{status}"),
+            limit,
+        ),
     }
-    filter.push_str(&format!(
-        " order by {reference} desc limit {}",
-        page.limit + 1
-    ));
-    filter
 }
 
 /// The comments of `incidents`, oldest first, by incident id; public ones only when asked, with
