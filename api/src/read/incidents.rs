@@ -1,6 +1,6 @@
 //! Incident reads from the portal read model (`rm_incidents`, `rm_incident_comments`): the staff
-//! view, and the portal view, which always goes through `query::visible_incidents_sql` and holds
-//! public comments only.
+//! view, and the portal view, which always goes through `query::visible_incidents_sql` (or
+//! `query::visible_page_sql` for a page) and holds public comments only.
 
 use std::collections::BTreeMap;
 
@@ -256,7 +256,10 @@ fn page_sql(audience: Audience, page: &PageRequest) -> String {
         ),
         Audience::Customer(_) => visible_page_sql(
             COLUMNS,
-            &format!("join {} i on i.incident_id = v.incident_id", table("incidents")),
+            &format!(
+                "join {} i on i.incident_id = v.incident_id",
+                table("incidents")
+            ),
             &format!("and v.reference < $2{status}"),
             limit,
         ),
