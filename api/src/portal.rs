@@ -1,6 +1,7 @@
 //! The portal API (`/portal/api`): customer sign-in, what a signed-in customer may read and
 //! log, and company admins' colleagues.
-//! Every incident read here must go through `ledgerdesk_projections::query::visible_incidents_sql`.
+//! Every incident read here must go through `ledgerdesk_projections::query::visible_incidents_sql`
+//! (or `visible_page_sql` for a list page).
 
 pub(crate) mod company;
 pub(crate) mod incidents;

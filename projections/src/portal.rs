@@ -22,7 +22,7 @@ use crate::schema::TableSet;
 pub const NAME: &str = "portal";
 
 /// Bump when the tables or what they hold change: a new version rebuilds on start.
-pub const MODEL_VERSION: i64 = 2;
+pub const MODEL_VERSION: i64 = 3;
 
 /// What a batch may have changed in derived tables.
 #[derive(Debug, Default)]

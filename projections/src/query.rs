@@ -8,29 +8,98 @@ use crate::ProjectionError;
 use crate::db::{Cell, ReadDb};
 use crate::schema::{TABLES, TableSet};
 
-/// The rule as a query over the read model: the customer's own visible incidents, and, for a
-/// customer with company-wide visibility, the company's shown incidents on their effective
-/// services. Selects `incident_id` and `reason` for the customer bound to `$1`.
+/// One of the two ways the rule lets a customer (bound to `$1`) see an incident: the reason,
+/// the visibility table (read as `v`, with `incident_id` and `reference`) and the condition on
+/// it.
+struct Way {
+    reason: &'static str,
+    table: String,
+    condition: String,
+}
+
+/// The rule over the read model: the customer's own visible incidents, and, for a customer
+/// with company-wide visibility, the company's shown incidents on their effective services
+/// (not their own, which the first way gives). The two never overlap.
+///
+/// The company is looked up once as a scalar and the services checked per row, not joined, so
+/// that both ways can be read newest first by index (issue #4).
+fn ways() -> [Way; 2] {
+    let live = TableSet::live();
+    [
+        Way {
+            reason: "own_incident",
+            table: live.table("customer_own_incidents"),
+            condition: "v.customer_id = $1".to_owned(),
+        },
+        Way {
+            reason: "company_wide",
+            table: live.table("company_incidents"),
+            condition: format!(
+                "v.company_id = (select c.company_id from {customers} c
+                                 where c.customer_id = $1
+                                   and c.portal_access
+                                   and c.see_company_incidents)
+                 and v.service_id in (select es.service_id from {effective} es
+                                      where es.customer_id = $1)
+                 and (v.customer_id is null or v.customer_id <> $1)",
+                customers = live.table("customers"),
+                effective = live.table("customer_effective_services"),
+            ),
+        },
+    ]
+}
+
+/// The rule as a query over the read model (see `ways`). Selects `incident_id`, `reference`
+/// and `reason` for the customer bound to `$1`.
 #[must_use]
 pub fn visible_incidents_sql() -> String {
-    let live = TableSet::live();
+    ways()
+        .iter()
+        .map(|way| {
+            format!(
+                "select v.incident_id, v.reference, '{reason}' as reason
+                 from {table} v
+                 where {condition}",
+                reason = way.reason,
+                table = way.table,
+                condition = way.condition,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" union all ")
+}
+
+/// A page of the incidents the customer bound to `$1` can see, newest first: `columns` from
+/// the visibility row `v` and what `join` adds (e.g. `join rm_incidents i on i.incident_id =
+/// v.incident_id`), narrowed by `filter` (empty, or starting with `and`, binding from `$2`,
+/// and ordering by nothing), at most `limit` rows, ordered by `v.reference` descending, which
+/// is selected last as `page_key`.
+///
+/// Each way is read on its own, newest first by its index, and stops after `limit` rows that
+/// pass `filter`; the two short lists are then merged. Reading the union of
+/// [`visible_incidents_sql`] instead would look up every visible incident before sorting.
+#[must_use]
+pub fn visible_page_sql(columns: &str, join: &str, filter: &str, limit: i64) -> String {
+    let ways: Vec<String> = ways()
+        .iter()
+        .enumerate()
+        .map(|(n, way)| {
+            format!(
+                "select * from (
+                     select {columns}, v.reference as page_key
+                     from {table} v {join}
+                     where {condition} {filter}
+                     order by v.reference desc
+                     limit {limit}
+                 ) way{n}",
+                table = way.table,
+                condition = way.condition,
+            )
+        })
+        .collect();
     format!(
-        "select o.incident_id, 'own_incident' as reason
-         from {own} o
-         where o.customer_id = $1
-         union all
-         select ci.incident_id, 'company_wide' as reason
-         from {customers} c
-         join {effective} es on es.customer_id = c.customer_id
-         join {company_incidents} ci on ci.company_id = c.company_id and ci.service_id = es.service_id
-         where c.customer_id = $1
-           and c.portal_access
-           and c.see_company_incidents
-           and (ci.customer_id is null or ci.customer_id <> c.customer_id)",
-        own = live.table("customer_own_incidents"),
-        customers = live.table("customers"),
-        effective = live.table("customer_effective_services"),
-        company_incidents = live.table("company_incidents"),
+        "{} order by page_key desc limit {limit}",
+        ways.join(" union all ")
     )
 }
 

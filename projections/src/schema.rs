@@ -160,21 +160,30 @@ const DDL: &[&str] = &[
     // Per-customer visibility of own incidents: the customer's incidents that the rule lets
     // them see. Colleagues' incidents are not copied per customer (a company-wide customer would
     // multiply every company incident); they come from company_incidents at query time.
+    // `reference` is the incident's (it never changes), copied so that a customer's newest page
+    // is read in index order and the scan stops at the page's end (issue #4).
     "create table {t}customer_own_incidents (
         customer_id text not null,
         incident_id text not null,
+        reference bigint not null,
         primary key (customer_id, incident_id)
     )",
     "create index rmidx_g{g}_own_incident on {t}customer_own_incidents (incident_id)",
+    "create index rmidx_g{g}_own_newest on {t}customer_own_incidents
+        (customer_id, reference desc, incident_id)",
     // Per-company incidents: each company's incidents that are shown in the portal, by service,
-    // for customers with company-wide visibility.
+    // for customers with company-wide visibility. Read newest first by company, keeping the
+    // rows on the customer's effective services; the index carries the service and customer so
+    // that the scan needs no table lookups.
     "create table {t}company_incidents (
         incident_id text primary key,
         company_id text not null,
         service_id text not null,
-        customer_id text
+        customer_id text,
+        reference bigint not null
     )",
-    "create index rmidx_g{g}_company_incidents on {t}company_incidents (company_id, service_id)",
+    "create index rmidx_g{g}_company_newest on {t}company_incidents
+        (company_id, reference desc, service_id, customer_id, incident_id)",
 ];
 
 /// Creates every table of `set` (which must not exist).

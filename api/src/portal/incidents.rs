@@ -1,7 +1,8 @@
 //! Incidents in the portal: `GET /portal/api/types`, `GET`/`POST /portal/api/incidents`,
 //! `GET /portal/api/incidents/{id}` and `POST /portal/api/incidents/{id}/comments`.
 //!
-//! Every read goes through `query::visible_incidents_sql` (`read::incidents`, `Audience::Customer`);
+//! Every read goes through `query::visible_incidents_sql`, or `query::visible_page_sql` for the
+//! list (`read::incidents`, `Audience::Customer`);
 //! an incident the customer cannot see answers 404 exactly like one that does not exist.
 
 use axum::Json;

@@ -1,12 +1,12 @@
 //! Incident reads from the portal read model (`rm_incidents`, `rm_incident_comments`): the staff
-//! view, and the portal view, which always goes through `query::visible_incidents_sql` and holds
-//! public comments only.
+//! view, and the portal view, which always goes through `query::visible_incidents_sql` (or
+//! `query::visible_page_sql` for a page) and holds public comments only.
 
 use std::collections::BTreeMap;
 
 use ledgerdesk_domain::{CustomerId, IncidentId, IncidentReference};
 use ledgerdesk_projections::db::{Cell, Param, ReadDb};
-use ledgerdesk_projections::query::visible_incidents_sql;
+use ledgerdesk_projections::query::{visible_incidents_sql, visible_page_sql};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -100,11 +100,6 @@ pub(crate) async fn incident(
 }
 
 /// A page of incidents, newest first; `status` and `search` filter when given.
-// FIXME(#4): for a customer a page costs one `rm_incidents` lookup per incident they can see,
-// not per incident on the page (2,378 lookups, about 90 ms, for a company-wide customer in
-// `cargo bench --bench portal_load`), because the visible set carries no reference to order by.
-// Carry `reference` in `rm_customer_own_incidents` and `rm_company_incidents`, with indexes
-// ending in it, so the newest page is found by index before joining.
 pub(crate) async fn incidents_page(
     db: &ReadDb,
     audience: Audience,
@@ -117,7 +112,7 @@ pub(crate) async fn incidents_page(
     if let Some(search) = &page.search {
         params.push(like_pattern(search).into());
     }
-    select(db, audience, &page_filter(page), params).await
+    select_with(db, audience, &page_sql(audience, page), params).await
 }
 
 /// The incidents query `GET /portal/api/incidents` runs for a customer's default page (no
@@ -129,8 +124,8 @@ pub(crate) async fn incidents_page(
 #[must_use]
 pub fn portal_incidents_page_sql() -> String {
     let page = PageRequest::first_page();
-    let anyone = CustomerId::from_uuid(uuid::Uuid::nil());
-    select_sql(Audience::Customer(anyone), &page_filter(&page))
+    let anyone = Audience::Customer(CustomerId::from_uuid(uuid::Uuid::nil()));
+    page_sql(anyone, &page)
 }
 
 /// The incident's id for `key`, whether or not it exists (a reference must exist).
@@ -201,14 +196,24 @@ async fn select(
     filter: &str,
     params: Vec<Param>,
 ) -> Result<Vec<IncidentView>, ApiError> {
+    select_with(db, audience, &select_sql(audience, filter), params).await
+}
+
+/// Runs `sql` (which selects [`COLUMNS`] first) with `$1` the customer's id (empty for staff)
+/// and `params` from `$2`, and adds the comments `audience` may read.
+async fn select_with(
+    db: &ReadDb,
+    audience: Audience,
+    sql: &str,
+    params: Vec<Param>,
+) -> Result<Vec<IncidentView>, ApiError> {
     let viewer = match audience {
         Audience::Staff => String::new(),
         Audience::Customer(customer_id) => customer_id.to_string(),
     };
-    let sql = select_sql(audience, filter);
     let mut all = vec![Param::from(viewer)];
     all.extend(params);
-    let rows = db.fetch_all(&sql, &all).await?;
+    let rows = db.fetch_all(sql, &all).await?;
 
     let mut incidents: Vec<IncidentView> = rows.iter().map(|row| incident_view(row)).collect();
     let public_only = matches!(audience, Audience::Customer(_));
@@ -236,11 +241,12 @@ fn select_sql(audience: Audience, filter: &str) -> String {
     )
 }
 
-/// The filter of a page: before the cursor (`$2`), in the status (`$3`) when given, holding
+/// The query of a page: before the cursor (`$2`), in the status (`$3`) when given, holding
 /// the search text (the next parameter) when given, newest first, one more than the limit (to
-/// tell whether there is a next page).
-fn page_filter(page: &PageRequest) -> String {
-    let mut filter = "and i.reference < $2".to_owned();
+/// tell whether there is a next page). A customer's page is read newest first by index through
+/// `visible_page_sql`, so it costs the page, not everything the customer can see.
+fn page_sql(audience: Audience, page: &PageRequest) -> String {
+    let mut filter = String::new();
     let mut next = 3;
     if page.status.is_some() {
         filter.push_str(&format!(" and i.status = ${next}"));
@@ -254,11 +260,22 @@ fn page_filter(page: &PageRequest) -> String {
                or lower(i.description) like ${next} escape '\\')"
         ));
     }
-    filter.push_str(&format!(
-        " order by i.reference desc limit {}",
-        page.limit + 1
-    ));
-    filter
+    let limit = page.limit + 1;
+    match audience {
+        Audience::Staff => select_sql(
+            audience,
+            &format!("and i.reference < $2{filter} order by i.reference desc limit {limit}"),
+        ),
+        Audience::Customer(_) => visible_page_sql(
+            COLUMNS,
+            &format!(
+                "join {} i on i.incident_id = v.incident_id",
+                table("incidents")
+            ),
+            &format!("and v.reference < $2{filter}"),
+            limit,
+        ),
+    }
 }
 
 /// The comments of `incidents`, oldest first, by incident id; public ones only when asked, with

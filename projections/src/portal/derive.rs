@@ -137,8 +137,8 @@ async fn insert_own(
     params: &[Param],
 ) -> Result<(), ProjectionError> {
     let sql = format!(
-        "insert into {own} (customer_id, incident_id)
-         select c.customer_id, i.incident_id
+        "insert into {own} (customer_id, incident_id, reference)
+         select c.customer_id, i.incident_id, i.reference
          from {incidents} i
          join {customers} c on c.customer_id = i.customer_id
          join {effective} es on es.customer_id = c.customer_id and es.service_id = i.service_id
@@ -164,8 +164,9 @@ async fn insert_company_incidents(
     params: &[Param],
 ) -> Result<(), ProjectionError> {
     let sql = format!(
-        "insert into {company_incidents} (incident_id, company_id, service_id, customer_id)
-         select i.incident_id, i.company_id, i.service_id, i.customer_id
+        "insert into {company_incidents}
+             (incident_id, company_id, service_id, customer_id, reference)
+         select i.incident_id, i.company_id, i.service_id, i.customer_id, i.reference
          from {incidents} i
          where i.shown_in_portal
            and i.company_id is not null

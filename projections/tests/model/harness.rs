@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ledgerdesk_domain::testing::history::{HistoryModel, Step};
-use ledgerdesk_domain::{Event, EventId, LedgerState, StreamName};
+use ledgerdesk_domain::{CustomerId, Event, EventId, IncidentId, LedgerState, StreamName};
 use ledgerdesk_projections::db::ReadDb;
 use ledgerdesk_projections::query;
 use ledgerdesk_store::{AnyStore, Checkpoint, EventStore, ExpectedVersion, Metadata, NewEvent};
@@ -158,6 +158,7 @@ pub(crate) async fn differences(
                 "customer {customer}: read model {actual:?}, rule {expected_sorted:?}"
             ));
         }
+        found.extend(page_differences(db, ledger, customer, &expected).await);
         let services = query::effective_services(db, customer).await.unwrap();
         let rule_services = if ledger.customer(customer).is_some() {
             ledger.effective_services(customer)
@@ -167,6 +168,56 @@ pub(crate) async fn differences(
         if services != rule_services {
             found.push(format!(
                 "customer {customer}: effective services {services:?}, rule {rule_services:?}"
+            ));
+        }
+    }
+    found
+}
+
+/// Incidents on a page in the page check: small, so that histories reach past one page.
+const PAGE: i64 = 2;
+
+/// Whether `query::visible_page_sql` gives the newest of what the rule lets `customer` see
+/// (`expected`), on the first page and on the page after its first incident.
+async fn page_differences(
+    db: &ReadDb,
+    ledger: &LedgerState,
+    customer: CustomerId,
+    expected: &[(String, String)],
+) -> Vec<String> {
+    let mut newest: Vec<(i64, String)> = expected
+        .iter()
+        .map(|(incident, _)| {
+            let id = IncidentId::parse(incident).expect("the rule gives incident ids");
+            let incident = ledger.incident(id).expect("a visible incident exists");
+            let number = i64::try_from(incident.reference.number()).expect("a small reference");
+            (number, id.to_string())
+        })
+        .collect();
+    newest.sort_by(|a, b| b.cmp(a));
+    let mut cursors = vec![i64::MAX];
+    cursors.extend(newest.first().map(|(number, _)| *number));
+
+    let mut found = Vec::new();
+    for before in cursors {
+        let sql = query::visible_page_sql("v.incident_id", "", "and v.reference < $2", PAGE);
+        let rows = db
+            .fetch_all(&sql, &[customer.to_string().into(), before.into()])
+            .await
+            .expect("the page query runs");
+        let actual: Vec<String> = rows
+            .iter()
+            .filter_map(|row| row.first()?.as_text().map(str::to_owned))
+            .collect();
+        let wanted: Vec<String> = newest
+            .iter()
+            .filter(|(number, _)| *number < before)
+            .take(usize::try_from(PAGE).expect("a small page"))
+            .map(|(_, id)| id.clone())
+            .collect();
+        if actual != wanted {
+            found.push(format!(
+                "customer {customer}: page before {before} {actual:?}, rule {wanted:?}"
             ));
         }
     }
