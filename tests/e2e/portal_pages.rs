@@ -1,6 +1,7 @@
 //! The portal pages in a real headless Chromium against `ledgerdesk serve` with the demo loaded
 //! (SQLite, and PostgreSQL too for another company's incident): a customer's whole round,
 //! escaping, another company's incident, CSRF and sign-in errors, company admins' colleagues,
+//! a colleague's welcome link (from the mail folder) to a password and a first sign-in,
 //! the portal settings' branding, and signing in with the keyboard alone. Each page is also
 //! saved as a screenshot at desktop and phone widths under `target/screenshots/`.
 
