@@ -561,6 +561,20 @@ async fn a_colleague_added_with_a_welcome_email_sets_a_password_and_signs_in() {
     browser.click_through(".sign-out button").await;
 
     let link = welcome_link(&server, colleague.0).await;
+    let (_, token) = link.split_once("token=").expect("the link carries a token");
+    // Another site's form holds the link but not the form cookie's token.
+    let forged = page_post(
+        &server,
+        "ledgerdesk_portal_form=not-the-sites",
+        "/portal/welcome",
+        &[
+            ("csrf", "forged"),
+            ("token", token),
+            ("password", "a forged password"),
+            ("confirm", "a forged password"),
+        ],
+    )
+    .await;
     browser.open(&link).await;
     let heading = browser.text("h1").await;
     let labels = browser.text("main form").await;
@@ -594,6 +608,7 @@ async fn a_colleague_added_with_a_welcome_email_sets_a_password_and_signs_in() {
         "a new colleague gets portal access and a welcome email unless the admin unticks them"
     );
     assert!(added.contains("Your colleague is added"), "{added}");
+    assert_eq!(forged.0, 403, "a welcome form must come from the page");
     assert_eq!(heading, "Choose your password");
     assert!(
         labels.contains("New password") && labels.contains("The same password again"),
