@@ -13,6 +13,7 @@ mod form;
 mod incidents;
 mod layout;
 mod sign_in;
+mod welcome;
 
 use askama::Template;
 use axum::Router;
@@ -51,6 +52,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(sign_in::show_sign_in).post(sign_in::sign_in),
         )
         .route("/portal/sign-out", post(sign_in::sign_out))
+        .route(
+            "/portal/welcome",
+            get(welcome::show_welcome).post(welcome::set_password),
+        )
         .route(
             "/portal/incidents",
             get(incidents::list_incidents).post(incidents::log_incident),

@@ -92,12 +92,7 @@ pub async fn set_password_with_link(
 
     retry_on_conflict(|| async {
         let loaded = load::<CustomerState>(state.store(), &stream).await?;
-        let link = loaded
-            .state
-            .customer()
-            .and_then(|customer| customer.welcome_link.clone())
-            .ok_or_else(invalid)?;
-        if link.token_hash.expose() != presented || link.expires_at <= Utc::now() {
+        if !link_matches(&loaded.state, &presented) {
             return Err(invalid());
         }
         let command = CustomerCommand::SetPassword {
@@ -113,6 +108,27 @@ pub async fn set_password_with_link(
 
     tracing::info!(customer.id = %customer_id, "a customer set their password with a welcome link");
     Ok(customer_id)
+}
+
+/// Whether `token` is a welcome link that would set a password now: the latest one of its
+/// customer, not used, not expired. For the welcome page, which shows no form for a dead link.
+///
+/// # Errors
+/// 500 when the customer's events cannot be read.
+pub(crate) async fn welcome_link_works(state: &AppState, token: &str) -> Result<bool, ApiError> {
+    let Some(customer_id) = token_customer(token) else {
+        return Ok(false);
+    };
+    let loaded = load::<CustomerState>(state.store(), &StreamName::customer(customer_id)).await?;
+    Ok(link_matches(&loaded.state, &token_hash(token)))
+}
+
+/// Whether the customer's current welcome link has the hash `presented` and has not expired.
+fn link_matches(state: &CustomerState, presented: &str) -> bool {
+    state
+        .customer()
+        .and_then(|customer| customer.welcome_link.as_ref())
+        .is_some_and(|link| link.token_hash.expose() == presented && link.expires_at > Utc::now())
 }
 
 /// A welcome email for `customer_id`: a token derived from the server key and the expiry, of

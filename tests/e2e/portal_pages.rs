@@ -1,6 +1,7 @@
 //! The portal pages in a real headless Chromium against `ledgerdesk serve` with the demo loaded
 //! (SQLite, and PostgreSQL too for another company's incident): a customer's whole round,
 //! escaping, another company's incident, CSRF and sign-in errors, company admins' colleagues,
+//! a colleague's welcome link (from the mail folder) to a password and a first sign-in,
 //! the portal settings' branding, and signing in with the keyboard alone. Each page is also
 //! saved as a screenshot at desktop and phone widths under `target/screenshots/`.
 
@@ -9,6 +10,7 @@ use reqwest::header::COOKIE;
 use crate::browser::Browser;
 use crate::harness::{TestDatabase, both_backends, ledgerdesk, sqlite};
 use crate::serve::{Server, ledger_length};
+use crate::smtp_sink::readable;
 
 /// Customer F of Company B, who sees the company's incidents.
 const CUSTOMER_F: (&str, &str) = ("customer.f@demo.example", "demo-password-f");
@@ -498,6 +500,130 @@ async fn a_company_admin_sees_colleagues_and_adds_one_while_others_cannot() {
         z.contains("Customer Z") && z.contains("Portal access: no"),
         "{z}"
     );
+    browser.stop().await;
+}
+
+/// The welcome link in the `.eml` file the notifier writes for `email`, waiting for it up to
+/// thirty seconds (the notifier runs in the background).
+async fn welcome_link(server: &Server, email: &str) -> String {
+    let start = format!("{}/portal/welcome?token=", server.base);
+    for _ in 0..300 {
+        let mails = std::fs::read_dir(&server.mail_dir)
+            .into_iter()
+            .flatten()
+            .map(|entry| entry.expect("the mail folder can be listed").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"));
+        for path in mails {
+            let text = readable(&std::fs::read_to_string(&path).expect("a mail file reads"));
+            if !text.contains(&format!("To: {email}")) {
+                continue;
+            }
+            let at = text.find(&start).expect("the welcome mail holds the link") + start.len();
+            let token: String = text[at..]
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect();
+            return format!("{start}{token}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no welcome mail for {email} in {}",
+        server.mail_dir.display()
+    );
+}
+
+#[tokio::test]
+async fn a_colleague_added_with_a_welcome_email_sets_a_password_and_signs_in() {
+    let (_database, server, browser) = demo_portal(sqlite()).await;
+    let colleague = ("customer.w@demo.example", "a long enough password");
+    sign_in(&browser, &server, CUSTOMER_E).await;
+    browser
+        .open(&format!("{}/portal/colleagues", server.base))
+        .await;
+    browser.find("#name").await.type_text("Customer W").await;
+    browser
+        .find("#colleague-email")
+        .await
+        .type_text(colleague.0)
+        .await;
+    let welcome_ticked = browser.count("#send_welcome_email:checked").await;
+    let access_ticked = browser.count("#portal_access:checked").await;
+    browser
+        .find("#add-colleague fieldset input[type='checkbox']")
+        .await
+        .click()
+        .await;
+    browser
+        .click_through("#add-colleague button[type='submit']")
+        .await;
+    let added = browser.text(".notice").await;
+    browser.click_through(".sign-out button").await;
+
+    let link = welcome_link(&server, colleague.0).await;
+    let (_, token) = link.split_once("token=").expect("the link carries a token");
+    // Another site's form holds the link but not the form cookie's token.
+    let forged = page_post(
+        &server,
+        "ledgerdesk_portal_form=not-the-sites",
+        "/portal/welcome",
+        &[
+            ("csrf", "forged"),
+            ("token", token),
+            ("password", "a forged password"),
+            ("confirm", "a forged password"),
+        ],
+    )
+    .await;
+    browser.open(&link).await;
+    let heading = browser.text("h1").await;
+    let labels = browser.text("main form").await;
+    browser.screenshots("welcome").await;
+    browser.find("#password").await.type_text("short").await;
+    browser.find("#confirm").await.type_text("short").await;
+    browser
+        .click_through("main form button[type='submit']")
+        .await;
+    let weak = browser.text("#password-error").await;
+    browser.screenshots("welcome-error").await;
+    browser.find("#password").await.type_text(colleague.1).await;
+    browser.find("#confirm").await.type_text(colleague.1).await;
+    browser
+        .click_through("main form button[type='submit']")
+        .await;
+    let landed = browser.url().await;
+    let set = browser.text(".notice").await;
+    browser.screenshots("sign-in-password-set").await;
+    sign_in(&browser, &server, colleague).await;
+    let portal = browser.text("h1").await;
+    let who = browser.text(".sign-out .who").await;
+    browser.open(&link).await;
+    let used = browser.text("main").await;
+    let forms_on_used = browser.count("form[action='/portal/welcome']").await;
+    browser.screenshots("welcome-used").await;
+
+    assert_eq!(
+        (welcome_ticked, access_ticked),
+        (1, 1),
+        "a new colleague gets portal access and a welcome email unless the admin unticks them"
+    );
+    assert!(added.contains("Your colleague is added"), "{added}");
+    assert_eq!(forged.0, 403, "a welcome form must come from the page");
+    assert_eq!(heading, "Choose your password");
+    assert!(
+        labels.contains("New password") && labels.contains("The same password again"),
+        "{labels}"
+    );
+    assert!(weak.contains("8 to 1024 characters"), "{weak}");
+    assert!(
+        landed.ends_with("/portal/sign-in?password_set=1"),
+        "{landed}"
+    );
+    assert!(set.contains("Your password is set"), "{set}");
+    assert_eq!(portal, "My incidents");
+    assert_eq!(who, "Customer W", "signed in as the new colleague");
+    assert!(used.contains("no longer valid"), "{used}");
+    assert_eq!(forms_on_used, 0, "a used link shows no form");
     browser.stop().await;
 }
 

@@ -16,6 +16,8 @@ pub(crate) struct Server {
     child: tokio::process::Child,
     pub(crate) base: String,
     pub(crate) client: reqwest::Client,
+    /// Where the notifier writes `.eml` files when no SMTP server is given.
+    pub(crate) mail_dir: std::path::PathBuf,
 }
 
 /// A JSON answer: status and body (`Null` when empty).
@@ -31,7 +33,8 @@ impl Server {
     }
 
     /// Starts `ledgerdesk serve` with extra arguments (e.g. `--smtp-url`). Mail files, when no
-    /// SMTP server is given, go to a scratch folder rather than the working directory.
+    /// SMTP server is given, go to a scratch folder rather than the working directory; links in
+    /// mail point at this server unless the arguments give another `--public-url`.
     pub(crate) async fn start_with(database: &TestDatabase, extra: &[String]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -41,10 +44,12 @@ impl Server {
         let mail_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("e2e-mail")
             .join(uuid::Uuid::new_v4().to_string());
+        let base = format!("http://127.0.0.1:{port}");
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(extra)
-            .env("LEDGERDESK_MAIL_DIR", mail_dir)
+            .env("LEDGERDESK_MAIL_DIR", &mail_dir)
+            .env("LEDGERDESK_PUBLIC_URL", &base)
             .env("LEDGERDESK_DATABASE_URL", database.url())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -54,8 +59,9 @@ impl Server {
             .expect("the ledgerdesk binary starts");
         let server = Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             client: reqwest::Client::new(),
+            mail_dir,
         };
 
         for _ in 0..600 {

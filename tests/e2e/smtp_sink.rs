@@ -293,25 +293,31 @@ impl Received {
 
     /// The whole message with quoted-printable soft breaks and escapes undone, for searching.
     pub(crate) fn text(&self) -> String {
-        let joined = self.data.replace("=\r\n", "");
-        let mut out = Vec::with_capacity(joined.len());
-        let bytes = joined.as_bytes();
-        let mut index = 0;
-        while index < bytes.len() {
-            let escaped = bytes
-                .get(index + 1..index + 3)
-                .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-            match (bytes[index], escaped) {
-                (b'=', Some(byte)) => {
-                    out.push(byte);
-                    index += 3;
-                }
-                (byte, _) => {
-                    out.push(byte);
-                    index += 1;
-                }
+        readable(&self.data)
+    }
+}
+
+/// A message (as sent, or as an `.eml` file) with quoted-printable soft breaks and escapes
+/// undone, for searching.
+pub(crate) fn readable(data: &str) -> String {
+    let joined = data.replace("=\r\n", "");
+    let mut out = Vec::with_capacity(joined.len());
+    let bytes = joined.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = bytes
+            .get(index + 1..index + 3)
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match (bytes[index], escaped) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                index += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                index += 1;
             }
         }
-        String::from_utf8_lossy(&out).into_owned()
     }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -58,6 +58,7 @@ pub(crate) struct ColleagueErrors {
     name: Option<String>,
     email: Option<String>,
     services: Option<String>,
+    welcome: Option<String>,
     form: Option<String>,
 }
 
@@ -70,6 +71,7 @@ struct ColleaguesPage {
     name: String,
     email: String,
     portal_access: bool,
+    send_welcome_email: bool,
     errors: ColleagueErrors,
     notice: Option<&'static str>,
 }
@@ -90,6 +92,7 @@ pub(crate) async fn list_colleagues(
     )
     .await?;
     colleagues.portal_access = true;
+    colleagues.send_welcome_email = true;
     colleagues.notice = if done.added.is_some() {
         Some("Your colleague is added.")
     } else {
@@ -181,7 +184,7 @@ fn checked_colleague(fields: &Fields) -> Result<NewColleague, ColleagueErrors> {
         email,
         portal_access: fields.get("portal_access").is_some(),
         services,
-        send_welcome_email: false,
+        send_welcome_email: fields.get("send_welcome_email").is_some(),
     })
 }
 
@@ -194,6 +197,13 @@ fn refused_colleague(err: ApiError) -> Result<ColleagueErrors, PageError> {
             let message = Some(sentence(&message));
             match code {
                 "service_not_in_company" => errors.services = message,
+                "no_portal_access" => {
+                    errors.welcome = Some(
+                        "A welcome email needs portal access: tick \"May use the portal\" too, \
+                         or leave the welcome email out."
+                            .to_owned(),
+                    );
+                }
                 _ => errors.form = message,
             }
         }
@@ -255,6 +265,7 @@ async fn colleagues_page(
         name: fields.text("name"),
         email: fields.text("email"),
         portal_access: fields.get("portal_access").is_some(),
+        send_welcome_email: fields.get("send_welcome_email").is_some(),
         errors,
         notice: None,
     })

@@ -18,10 +18,12 @@ use crate::pages::{PageError, PageSession, csrf, render};
 use crate::session::{self, PrincipalKind};
 use crate::sign_in::{session_cookie, start_session};
 
-/// `?signed_out=1` after signing out.
+/// `?signed_out=1` after signing out, `?password_set=1` after choosing a password on the
+/// welcome page.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct SignInQuery {
     signed_out: Option<String>,
+    password_set: Option<String>,
 }
 
 /// The sign-in page.
@@ -41,7 +43,12 @@ pub(crate) async fn show_sign_in(
     headers: HeaderMap,
     query: Result<Query<SignInQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    let signed_out = query.is_ok_and(|Query(query)| query.signed_out.is_some());
+    let query = query.map(|Query(query)| query).unwrap_or_default();
+    let notice = if query.password_set.is_some() {
+        Some("Your password is set. Sign in with your email and your new password.")
+    } else {
+        query.signed_out.map(|_| "You are signed out.")
+    };
     let (token, cookie) = csrf::anonymous(&headers, state.config().secure_cookies());
 
     let page = SignInPage {
@@ -49,7 +56,7 @@ pub(crate) async fn show_sign_in(
         csrf: token,
         email: String::new(),
         error: None,
-        notice: signed_out.then_some("You are signed out."),
+        notice,
     };
     Ok(with_cookie(render(&page), cookie))
 }
@@ -127,7 +134,8 @@ pub(crate) async fn sign_out(
     Ok(([(SET_COOKIE, cookie)], redirect).into_response())
 }
 
-fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+/// `response` with `cookie` set, if there is one.
+pub(crate) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(value) = cookie.and_then(|cookie| cookie.parse().ok()) {
         response.headers_mut().append(SET_COOKIE, value);
     }

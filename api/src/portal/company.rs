@@ -42,7 +42,7 @@ pub(crate) struct NewColleague {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub(crate) services: BTreeSet<ServiceId>,
-    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
+    /// Mail a welcome with a one-time link to choose a password (needs portal access).
     #[serde(default)]
     pub(crate) send_welcome_email: bool,
 }
@@ -55,7 +55,7 @@ pub(crate) struct ColleagueChanges {
     /// Service ids, within the company's services: the colleague's services become these.
     #[schema(value_type = Option<Vec<String>>)]
     pub(crate) services: Option<BTreeSet<ServiceId>>,
-    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
+    /// Mail a welcome with a one-time link to choose a password (needs portal access).
     #[serde(default)]
     pub(crate) send_welcome_email: bool,
 }
@@ -108,7 +108,7 @@ pub(crate) async fn list_colleagues(
         (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
         (
             status = 422,
-            description = "`invalid_value`, `service_not_in_company`, `welcome_email_unavailable`",
+            description = "`invalid_value`, `service_not_in_company`, `no_portal_access`",
             body = ErrorEnvelope
         ),
         (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),
@@ -147,8 +147,7 @@ pub(crate) async fn add_colleague(
         (status = 413, description = openapi::TOO_LARGE, body = ErrorEnvelope),
         (
             status = 422,
-            description = "`service_not_in_company`, `no_portal_access`, \
-                `welcome_email_unavailable`",
+            description = "`service_not_in_company`, `no_portal_access`",
             body = ErrorEnvelope
         ),
         (status = 500, description = openapi::INTERNAL, body = ErrorEnvelope),

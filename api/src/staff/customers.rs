@@ -28,7 +28,7 @@ use crate::{AppState, password, welcome};
 /// The rules a customer's registration or change can break (422).
 const CUSTOMER_RULES: &str = "`invalid_value` (a blank name, a bad email), `weak_password`, \
      `unknown_service`, `unknown_company`, `service_not_in_company`, `customer_has_no_company`, \
-     `no_portal_access`, `welcome_email_unavailable`";
+     `no_portal_access` (a welcome email for a customer without portal access)";
 
 /// The body of `POST /api/customers`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,7 +51,7 @@ pub(crate) struct NewCustomer {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     services: BTreeSet<ServiceId>,
-    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
+    /// Mail a welcome with a one-time link to choose a password (needs portal access).
     #[serde(default)]
     send_welcome_email: bool,
 }
@@ -74,7 +74,7 @@ pub(crate) struct CustomerChanges {
     /// Service ids: the customer's services become exactly these.
     #[schema(value_type = Option<Vec<String>>)]
     services: Option<BTreeSet<ServiceId>>,
-    /// Refused with 422 `welcome_email_unavailable` until the notifier exists.
+    /// Mail a welcome with a one-time link to choose a password (needs portal access).
     #[serde(default)]
     send_welcome_email: bool,
 }
