@@ -235,15 +235,11 @@ pub(crate) async fn show_incident_access(
     PathId(key): PathId<IncidentKey>,
     query: Result<Query<AccessQuery>, QueryRejection>,
 ) -> Result<Json<IncidentAccess>, ApiError> {
-    let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
-    let at = parse_at(&query.at)?;
+    let at = moment(query)?;
     let incident_id = read::incident_id(state.db(), key).await?;
     let stream = StreamName::incident(incident_id);
-    if state.store().stream_version(&stream).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
 
-    let ledger = fold_until(state.store(), at).await?;
+    let ledger = ledger_at(state.store(), &stream, at).await?;
 
     let customers = ledger
         .who_can_see(incident_id)
@@ -288,14 +284,10 @@ pub(crate) async fn show_customer_access(
     PathId(customer_id): PathId<CustomerId>,
     query: Result<Query<AccessQuery>, QueryRejection>,
 ) -> Result<Json<CustomerVisibility>, ApiError> {
-    let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
-    let at = parse_at(&query.at)?;
+    let at = moment(query)?;
     let stream = StreamName::customer(customer_id);
-    if state.store().stream_version(&stream).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
 
-    let ledger = fold_until(state.store(), at).await?;
+    let ledger = ledger_at(state.store(), &stream, at).await?;
 
     let incidents = ledger
         .visible_incidents(customer_id)
@@ -317,11 +309,25 @@ pub(crate) async fn show_customer_access(
     }))
 }
 
-/// `at` as an RFC 3339 time, or 400 `invalid_query`.
-fn parse_at(at: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(at)
+/// The moment `?at=` names, or 400 `invalid_query` when the query has the wrong shape or `at`
+/// is not an RFC 3339 time.
+fn moment(query: Result<Query<AccessQuery>, QueryRejection>) -> Result<DateTime<Utc>, ApiError> {
+    let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
+    DateTime::parse_from_rfc3339(&query.at)
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| invalid_query("at must be an RFC 3339 time".to_owned()))
+}
+
+/// The ledger as it stood at `at`, asked about `stream`: 404 when the stream has no event.
+async fn ledger_at(
+    store: &AnyStore,
+    stream: &StreamName,
+    at: DateTime<Utc>,
+) -> Result<LedgerState, ApiError> {
+    if store.stream_version(stream).await? == 0 {
+        return Err(ApiError::NotFound);
+    }
+    fold_until(store, at).await
 }
 
 impl From<RecordedEvent> for AuditEvent {
