@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use ledgerdesk_domain::testing::history::{HistoryModel, steps};
 use ledgerdesk_projections::{ProjectionError, Projector, ProjectorConfig, query};
-use ledgerdesk_store::Checkpoint;
+use ledgerdesk_store::{Checkpoint, EventStore};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
@@ -36,6 +36,20 @@ async fn a_failure_in_the_middle_of_a_batch_changes_nothing(backend: Backend) {
         let (new_streams, last) = append_step(&backend.store, &mut model, step, index).await;
         streams.extend(new_streams);
         appended = last.or(appended);
+    }
+    // On PostgreSQL another test's open transaction may hide the newest events for a while;
+    // wait until all of them are readable, so the failing batch is the whole tail.
+    let last = appended.unwrap();
+    loop {
+        let visible = backend
+            .store
+            .read_all(Checkpoint::START, u32::MAX)
+            .await
+            .unwrap();
+        if visible.last().is_some_and(|event| event.checkpoint >= last) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let before = query::dump(&backend.db).await.unwrap();
     let mut broken = Projector::start(backend.store.clone(), failing)
